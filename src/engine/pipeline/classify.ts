@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { featureModel } from '../backbones/backbone.js';
+import { decodeImage, type ResizeMode } from '../data/decodeImage.js';
+import { loadHead, predictProba } from '../heads/index.js';
+import { tfjsRunner } from '../inference/tfjsRunner.js';
+import type { ForwardRunner } from '../inference/forwardRunner.js';
+import { readRun } from '../runs/runStore.js';
+import { FttlError, throwIfCancelled } from '../util/errors.js';
+import { getBackbone } from './backboneSession.js';
+
+export interface ClassScore {
+  className: string;
+  index: number;
+  probability: number;
+}
+export interface Classification {
+  path: string;
+  top: ClassScore[];
+  probabilities: number[];
+}
+
+/** A model that maps one image file to class probabilities: a run's backbone + head, or a backbone's own top. */
+export interface ImageClassifier {
+  classes: string[];
+  resizeMode: ResizeMode;
+  /** Image → vector (features, or the class probabilities when there is no head). */
+  features: ForwardRunner;
+  /** Feature vector → class probabilities; absent when `features` already ends in the classifier. */
+  head?: tf.LayersModel;
+  dispose(): void;
+}
+
+/** The classifier of a finished run: its backbone's feature layer followed by its trained head. */
+export async function classifierFromRun(runDir: string, opts: { weightsCacheDir?: string } = {}): Promise<ImageClassifier> {
+  const record = await readRun(runDir);
+  const backbone = await getBackbone(record.config.backbone, { weightsCacheDir: opts.weightsCacheDir });
+  if (backbone.id !== record.config.backboneId) {
+    throw new FttlError('weights', `Run ${record.id} was trained on backbone ${record.config.backboneId}, but "${record.config.backbone}" now loads ${backbone.id}: its features would not match.`);
+  }
+  const pooling = record.config.pooling as Parameters<typeof featureModel>[2];
+  const features = tfjsRunner(featureModel(backbone, record.config.layer, pooling), backbone.preprocess, backbone.inputSize);
+  const head = await loadHead(join(runDir, record.headDir));
+  return {
+    classes: record.dataset.classes,
+    resizeMode: record.config.resizeMode as ResizeMode,
+    features,
+    head: head.model,
+    dispose: () => head.model.dispose(),
+  };
+}
+
+/** A backbone that still has its classification top (e.g. ImageNet), used as it is. */
+export async function classifierFromBackbone(source: string, opts: { weightsCacheDir?: string } = {}): Promise<ImageClassifier> {
+  const backbone = await getBackbone(source, { weightsCacheDir: opts.weightsCacheDir });
+  if (!backbone.classNames) {
+    throw new FttlError('bad-input', `Backbone "${source}" has no classification top; classify with a trained run (--run).`);
+  }
+  return {
+    classes: backbone.classNames,
+    resizeMode: 'stretch',
+    features: tfjsRunner(backbone.model, backbone.preprocess, backbone.inputSize),
+    // The backbone stays loaded for reuse by later commands.
+    dispose: () => undefined,
+  };
+}
+
+/** Classifies image files one by one; an unreadable file fails with its path in the message. */
+export async function classifyImages(classifier: ImageClassifier, paths: string[], topK: number, signal?: AbortSignal): Promise<Classification[]> {
+  const results: Classification[] = [];
+  const { features, head } = classifier;
+  for (const path of paths) {
+    throwIfCancelled(signal);
+    const vector = await features.run(await decodeImage(path, features.inputSize, classifier.resizeMode), 1);
+    const probabilities = head ? Array.from(predictProba(head, { data: vector, rows: 1, dim: features.outputSize })) : Array.from(vector);
+    const top = probabilities
+      .map((probability, index) => ({ className: classifier.classes[index] ?? String(index), index, probability }))
+      .sort((a, b) => b.probability - a.probability)
+      .slice(0, Math.max(1, topK));
+    results.push({ path, top, probabilities });
+  }
+  return results;
+}
