@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
 import type { HeadConfig } from './types.js';
+import { KerasAdadelta } from './kerasAdadelta.js';
 
 /**
  * The seed's Keras head: per hidden size, Dense(relu) [-> BatchNorm] [-> Dropout], then Dense(softmax).
@@ -40,7 +41,7 @@ export function buildMlp(config: HeadConfig, dim: number, numClasses: number, rn
 export function makeOptimizer(config: HeadConfig): tf.Optimizer {
   switch (config.optimizer) {
     case 'adadelta':
-      return tf.train.adadelta(config.learningRate, 0.95, 1e-7);
+      return new KerasAdadelta(config.learningRate, 0.95, 1e-7);
     case 'adam':
       return tf.train.adam(config.learningRate, 0.9, 0.999, 1e-7);
     case 'sgd':

@@ -20,7 +20,7 @@ before(async () => {
 });
 
 const small = (kind: 'mlp1' | 'mlp2', o: Partial<HeadConfig> = {}) =>
-  headPreset(kind, { hidden: kind === 'mlp1' ? [32] : [48, 24], epochs: 10, batchSize: 16, ...o });
+  headPreset(kind, { hidden: kind === 'mlp1' ? [32] : [48, 24], epochs: 30, batchSize: 16, ...o });
 
 test('wasm: mlp1 (BatchNorm + Dropout, Adadelta) and mlp2 train, learn, and free their tensors', async () => {
   const train = blobs([40, 40, 40], 16, 3, 1);
