@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 
@@ -14,6 +15,20 @@ export function sharedData(rel: string): { path: string; skip: false | string } 
   if (existsSync(path)) return { path, skip: false };
   if (process.env.CI === 'true') throw new Error(`CI needs ${path} (../shared/data is missing)`);
   const reason = `SKIPPED: ${path} is absent (../shared/data not beside the project)`;
+  console.log(reason);
+  return { path, skip: reason };
+}
+
+/**
+ * Real photographs of ImageNet subjects fetched by scripts/fetch-test-photos.sh (from Debian's
+ * scikit-image package). Absent → skip with a message, except in CI, which runs that script first.
+ */
+export function testPhoto(name: string): { path: string; skip: false | string } {
+  const dir = process.env.FTTL_TEST_PHOTOS ?? resolve(homedir(), '.cache/fttl-test-photos');
+  const path = resolve(dir, name);
+  if (existsSync(path)) return { path, skip: false };
+  if (process.env.CI === 'true') throw new Error(`CI needs ${path}: run scripts/fetch-test-photos.sh`);
+  const reason = `SKIPPED: ${path} is absent (run scripts/fetch-test-photos.sh)`;
   console.log(reason);
   return { path, skip: reason };
 }
