@@ -1,12 +1,14 @@
 import { Command } from 'commander';
 import { EXIT } from './exitCodes.js';
 import { registerTrain } from './commands/train.js';
+import { registerFinetune } from './commands/finetune.js';
 import { registerExtract } from './commands/extract.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerClassify } from './commands/classify.js';
 import { registerRuns } from './commands/runs.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
+import { registerVisualize } from './commands/visualize.js';
 
 /** `fttl` — the headless command line over the same engine the VS Code extension runs. */
 export function buildProgram(): Command {
@@ -25,11 +27,13 @@ export function buildProgram(): Command {
     );
   registerDemo(program);
   registerTrain(program);
+  registerFinetune(program);
   registerExtract(program);
   registerEvaluate(program);
   registerClassify(program);
   registerRuns(program);
   registerInfo(program);
+  registerVisualize(program);
   return program;
 }
 

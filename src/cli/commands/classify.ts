@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { classifierFromBackbone, classifierFromRun, classifyImages } from '../../engine/pipeline/classify.js';
+import { defaultOnnxCacheDir } from '../../engine/pipeline/prepareFeatures.js';
 import { resolveRun } from '../../engine/runs/runStore.js';
 import { addCommonOptions, parseIntOption, runCommand, type CommonOptions } from '../context.js';
 
@@ -13,15 +14,17 @@ export function registerClassify(program: Command): void {
     .option('--top <k>', 'how many classes to show', parseIntOption, 3);
   addCommonOptions(cmd).action(async (images: string[], opts: CommonOptions & { run?: string; backbone?: string; top: number }) => {
     await runCommand(opts, async (ctx) => {
+      const onnxCacheDir = defaultOnnxCacheDir(ctx.featureCacheDir);
       const classifier = opts.backbone && !opts.run
-        ? await classifierFromBackbone(opts.backbone, { weightsCacheDir: opts.weightsCache })
-        : await classifierFromRun(await resolveRun(ctx.runsDir, opts.run ?? 'latest'), { weightsCacheDir: opts.weightsCache });
+        ? await classifierFromBackbone(opts.backbone, { weightsCacheDir: opts.weightsCache, onnxCacheDir })
+        : await classifierFromRun(await resolveRun(ctx.runsDir, opts.run ?? 'latest'), { weightsCacheDir: opts.weightsCache, onnxCacheDir });
+      ctx.log(`Runtime: ${classifier.features.runtime}`);
       try {
         const results = await classifyImages(classifier, images, opts.top, ctx.signal);
         const text = results
           .map((r) => [r.path, ...r.top.map((t) => `  ${(t.probability * 100).toFixed(1).padStart(5)}%  ${t.className}`)].join('\n'))
           .join('\n');
-        return { json: { results }, text };
+        return { json: { results, runtime: classifier.features.runtime }, text };
       } finally {
         classifier.dispose();
       }

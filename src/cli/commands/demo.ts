@@ -40,11 +40,11 @@ export function registerDemo(program: Command): void {
       const first = runs[0]!.record;
       const text = [
         '',
-        `Data: ${data}${opts.data ? '' : ' (synthetic)'} — ${first.dataset.classes.length} classes; backbone ${first.config.backboneName}; backend ${first.backend.name}`,
+        `Data: ${data}${opts.data ? '' : ' (synthetic)'} — ${first.dataset.classes.length} classes; backbone ${first.config.backboneName}; backend ${first.backend.name}, features by ${first.backend.runtime}`,
         '',
         formatComparison(rows),
       ].join('\n');
-      return { json: { data, backend: first.backend.name, rows, runDirs: runs.map((r) => r.runDir) }, text };
+      return { json: { data, backend: first.backend.name, runtime: first.backend.runtime, rows, runDirs: runs.map((r) => r.runDir) }, text };
     });
   });
 }

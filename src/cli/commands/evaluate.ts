@@ -21,9 +21,9 @@ export function registerEvaluate(program: Command): void {
         signal: ctx.signal,
       });
       const m = e.metrics;
-      const json = { runId: e.runId, test: e.test, ...m, backend: ctx.backend.name, skipped: e.skipped, predictions: e.predictions };
+      const json = { runId: e.runId, test: e.test, ...m, backend: ctx.backend.name, runtime: e.runtime, skipped: e.skipped, predictions: e.predictions };
       const text = [
-        `Run ${e.runId} on ${e.test}: accuracy ${m.accuracy.toFixed(3)}, kappa quadratic ${m.kappa.quadratic.toFixed(3)}, ROC AUC ${m.auc === null ? '—' : m.auc.toFixed(3)} (n=${m.count})`,
+        `Run ${e.runId} on ${e.test}: accuracy ${m.accuracy.toFixed(3)}, kappa quadratic ${m.kappa.quadratic.toFixed(3)}, ROC AUC ${m.auc === null ? '—' : m.auc.toFixed(3)} (n=${m.count}; features by ${e.runtime})`,
         '',
         formatClassificationReport(m.report),
         ...e.skipped.map((s) => `skipped ${s.path}: ${s.reason}`),

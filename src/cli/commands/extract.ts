@@ -38,10 +38,12 @@ export function registerExtract(program: Command): void {
         counts: { train: p.train.items.length, val: p.val.items.length, test: p.test.items.length },
         skipped: p.skipped,
         backend: ctx.backend.name,
+        runtime: p.runtime,
         cacheDir: ctx.featureCacheDir,
       };
       const text = [
-        `${images} images → ${json.dim}-d vectors from ${p.backbone.name} (${p.layer}, ${p.pooling}): ${json.extracted} computed, ${json.fromCache} from cache, ${json.seconds.toFixed(1)} s`,
+        `${images} images → ${json.dim}-d vectors from ${p.backbone.name} (${p.layer}, ${p.pooling}): ${json.extracted} computed, ${json.fromCache} from cache, ${json.seconds.toFixed(1)} s on ${p.runtime}`,
+        ...(p.runtimeNote ? [`(onnxruntime not used: ${p.runtimeNote})`] : []),
         `splits: train ${json.counts.train}, val ${json.counts.val}, test ${json.counts.test}`,
         ...p.skipped.map((s) => `skipped ${s.path}: ${s.reason}`),
         `cache: ${ctx.featureCacheDir}`,

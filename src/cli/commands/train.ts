@@ -45,6 +45,7 @@ export function runResultJson(r: RunResult) {
     confusionMatrix: m.confusionMatrix,
     report: m.report,
     backend: r.record.backend.name,
+    runtime: r.record.backend.runtime,
     runDir: r.runDir,
     skipped: r.record.skipped,
     predictions: r.predictions,
@@ -62,7 +63,7 @@ export function runResultText(r: RunResult): string {
     ...m.confusionMatrix.map((row, i) => `  ${m.classes[i]!.padEnd(16)} ${row.map((v) => String(v).padStart(5)).join('')}`),
   ];
   if (r.record.skipped.length) lines.push('', `Skipped ${r.record.skipped.length} unreadable file(s):`, ...r.record.skipped.map((s) => `  ${s.path}: ${s.reason}`));
-  lines.push('', `Run saved in ${r.runDir}`);
+  lines.push('', `Features computed by ${r.record.backend.runtime}; run saved in ${r.runDir}`);
   return lines.join('\n');
 }
 

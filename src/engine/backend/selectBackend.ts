@@ -74,6 +74,8 @@ async function activate(name: BackendName): Promise<Omit<BackendInfo, 'unavailab
       // In Node the .wasm binaries are read from the package's dist folder, not fetched.
       wasm.setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
       if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise');
+      // Gradient kernels wasm 4.22 lacks (conv / depthwise backprop) or runs as naive loops: needed to train.
+      (await import('./wasmKernels/index.js')).registerWasmTrainingKernels();
       return { name, tfBackend: 'wasm', threads: wasm.getThreadsCount() };
     }
     case 'cpu': {

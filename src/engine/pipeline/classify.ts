@@ -1,13 +1,14 @@
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
-import { featureModel } from '../backbones/backbone.js';
+import type * as tf from '@tensorflow/tfjs';
+import type { PoolingMode } from '../backbones/backbone.js';
 import { decodeImage, type ResizeMode } from '../data/decodeImage.js';
 import { loadHead, predictProba } from '../heads/index.js';
-import { tfjsRunner } from '../inference/tfjsRunner.js';
+import { createRunner } from '../inference/createRunner.js';
 import type { ForwardRunner } from '../inference/forwardRunner.js';
 import { readRun } from '../runs/runStore.js';
 import { FttlError, throwIfCancelled } from '../util/errors.js';
 import { getBackbone } from './backboneSession.js';
+import { finetuneClassifier } from './finetuneModel.js';
 
 export interface ClassScore {
   className: string;
@@ -32,36 +33,41 @@ export interface ImageClassifier {
 }
 
 /** The classifier of a finished run: its backbone's feature layer followed by its trained head. */
-export async function classifierFromRun(runDir: string, opts: { weightsCacheDir?: string } = {}): Promise<ImageClassifier> {
+export async function classifierFromRun(runDir: string, opts: { weightsCacheDir?: string; onnxCacheDir?: string } = {}): Promise<ImageClassifier> {
   const record = await readRun(runDir);
+  if (record.kind === 'finetune') return finetuneClassifier(runDir, record); // its saved model is the whole classifier
   const backbone = await getBackbone(record.config.backbone, { weightsCacheDir: opts.weightsCacheDir });
   if (backbone.id !== record.config.backboneId) {
     throw new FttlError('weights', `Run ${record.id} was trained on backbone ${record.config.backboneId}, but "${record.config.backbone}" now loads ${backbone.id}: its features would not match.`);
   }
-  const pooling = record.config.pooling as Parameters<typeof featureModel>[2];
-  const features = tfjsRunner(featureModel(backbone, record.config.layer, pooling), backbone.preprocess, backbone.inputSize);
+  const pooling = record.config.pooling as PoolingMode;
+  const features = await createRunner({ backbone, layer: record.config.layer, pooling, onnxCacheDir: opts.onnxCacheDir });
   const head = await loadHead(join(runDir, record.headDir));
   return {
     classes: record.dataset.classes,
     resizeMode: record.config.resizeMode as ResizeMode,
     features,
     head: head.model,
-    dispose: () => head.model.dispose(),
+    dispose: () => {
+      features.dispose();
+      head.model.dispose();
+    },
   };
 }
 
 /** A backbone that still has its classification top (e.g. ImageNet), used as it is. */
-export async function classifierFromBackbone(source: string, opts: { weightsCacheDir?: string } = {}): Promise<ImageClassifier> {
+export async function classifierFromBackbone(source: string, opts: { weightsCacheDir?: string; onnxCacheDir?: string } = {}): Promise<ImageClassifier> {
   const backbone = await getBackbone(source, { weightsCacheDir: opts.weightsCacheDir });
   if (!backbone.classNames) {
     throw new FttlError('bad-input', `Backbone "${source}" has no classification top; classify with a trained run (--run).`);
   }
+  const features = await createRunner({ backbone, wholeModel: true, onnxCacheDir: opts.onnxCacheDir });
   return {
     classes: backbone.classNames,
     resizeMode: 'stretch',
-    features: tfjsRunner(backbone.model, backbone.preprocess, backbone.inputSize),
-    // The backbone stays loaded for reuse by later commands.
-    dispose: () => undefined,
+    features,
+    // The backbone stays loaded for reuse by later commands; only the runner's session is freed.
+    dispose: () => features.dispose(),
   };
 }
 

@@ -1,13 +1,12 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Backbone, PoolingMode } from '../backbones/backbone.js';
-import { featureModel } from '../backbones/backbone.js';
 import { resolveSplits, type Splits } from '../data/splits.js';
 import { assertNoEmptyClass, type ImageItem, type SkippedFile } from '../data/dataset.js';
 import type { ResizeMode } from '../data/decodeImage.js';
 import { FeatureCache } from '../features/featureCache.js';
 import { extractFeatures } from '../features/extractFeatures.js';
 import { selectRows, type FeatureMatrix } from '../features/featureMatrix.js';
-import { tfjsRunner } from '../inference/tfjsRunner.js';
+import { createRunner } from '../inference/createRunner.js';
 import type { ProgressCallback } from '../util/progress.js';
 import { getBackbone } from './backboneSession.js';
 
@@ -24,6 +23,8 @@ export interface FeatureOptions {
   featureCacheDir: string;
   weightsCacheDir?: string;
   batchSize: number;
+  /** Where exported ONNX graphs are cached (default: `onnx` beside the feature cache). */
+  onnxCacheDir?: string;
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
@@ -39,7 +40,10 @@ export interface PreparedFeatures {
   backbone: Backbone;
   layer: string;
   pooling: PoolingMode;
+  /** What computed the forward passes, e.g. "onnxruntime-cpu" or "tfjs-wasm". */
   runtime: string;
+  /** Why onnxruntime was not used, when the runtime fell back to tfjs. */
+  runtimeNote?: string;
   train: SplitFeatures;
   val: SplitFeatures;
   test: SplitFeatures;
@@ -65,7 +69,7 @@ export async function prepareFeatures(opts: FeatureOptions): Promise<PreparedFea
   const loadSeconds = lap();
   const layer = opts.layer ?? backbone.defaultFeature.layer;
   const pooling = opts.pooling ?? (opts.layer ? 'none' : backbone.defaultFeature.pooling);
-  const runner = tfjsRunner(featureModel(backbone, layer, pooling), backbone.preprocess, backbone.inputSize);
+  const runner = await createRunner({ backbone, layer, pooling, onnxCacheDir: opts.onnxCacheDir ?? defaultOnnxCacheDir(opts.featureCacheDir) });
   const cache = new FeatureCache(
     opts.featureCacheDir,
     { backboneId: backbone.id, layer, pooling, inputSize: backbone.inputSize, resizeMode: opts.resizeMode, preprocess: backbone.preprocess },
@@ -80,7 +84,7 @@ export async function prepareFeatures(opts: FeatureOptions): Promise<PreparedFea
     batchSize: opts.batchSize,
     onProgress: opts.onProgress,
     signal: opts.signal,
-  });
+  }).finally(() => runner.dispose());
   const extractSeconds = lap();
 
   const rowOf = new Map(result.items.map((item, row) => [item.path, row]));
@@ -104,6 +108,7 @@ export async function prepareFeatures(opts: FeatureOptions): Promise<PreparedFea
     layer,
     pooling,
     runtime: runner.runtime,
+    ...(runner.fallbackReason !== undefined ? { runtimeNote: runner.fallbackReason } : {}),
     train,
     val,
     test,
@@ -115,4 +120,9 @@ export async function prepareFeatures(opts: FeatureOptions): Promise<PreparedFea
 
 export function defaultFeatureCacheDir(workDir: string): string {
   return join(workDir, 'cache', 'features');
+}
+
+/** Exported ONNX graphs live beside the feature cache (`<workdir>/cache/onnx`). */
+export function defaultOnnxCacheDir(featureCacheDir: string): string {
+  return join(dirname(featureCacheDir), 'onnx');
 }

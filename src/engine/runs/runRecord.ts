@@ -77,6 +77,30 @@ export const runRecordSchema = z.object({
   metrics: metricsSchema,
   /** Sub-folder holding the trained head as a TF.js Layers model. */
   headDir: z.string(),
+  /** How the run ended; absent means complete (fine-tuning runs say 'cancelled' when stopped early). */
+  status: z.enum(['complete', 'cancelled']).optional(),
+  /** Sub-folder holding the whole classifier, image → probabilities, as a TF.js Layers model (fine-tuning runs). */
+  modelDir: z.string().optional(),
+  /** What a fine-tuning run trained and how (kind 'finetune' only). */
+  finetune: z
+    .object({
+      /** The frozen prefix ends with this layer; its outputs were cached (unless augmenting). */
+      cutLayer: z.string(),
+      /** Backbone layers that were trained; all others kept their weights. */
+      trainableLayers: z.array(z.string()),
+      /** FT#1: 'random'; FT#2: 'run' (the head of a transfer-learning run). */
+      headInit: z.enum(['random', 'run']),
+      headFromRun: z.string().nullable(),
+      /** Whether epochs read cached prefix outputs (false with augmentation: the prefix ran per batch). */
+      prefixCached: z.boolean(),
+      /** The loss that picked the best epoch. */
+      monitor: z.enum(['val_loss', 'loss']),
+      /** Training images per second, per epoch. */
+      imagesPerSecond: z.array(z.number()),
+      /** The fine-tuning settings (optimizer, learning rate, epochs, batch size, augmentation, ...). */
+      config: z.record(z.unknown()),
+    })
+    .optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

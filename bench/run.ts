@@ -1,0 +1,264 @@
+// FTTL's benchmark (a script, not a test): `npm run bench` prints a table, `npm run bench -- --json`
+// prints ONE JSON object:
+//   {"backend", "threads", "extract": {"<backbone>": {"imgPerSec", "peakRssMB", "runtime", …, "tfjsWasm": {…}, "pytorch"?: {…}}},
+//    "finetune": {…}, "pipeline": {"seconds", …}}
+// Every measurement runs in its own process (bench/child.ts) so its peak RSS and thread pools are its
+// own. Images: deterministic 1000 px JPEGs (bench/images.ts). Weights: seeded random (`:random`),
+// which time exactly like pretrained ones. `imgPerSec` is the extraction path end to end (JPEG
+// decode + resize overlapped with the forward pass, batch 16; fastest of the passes made);
+// `forwardImgPerSec` the forward pass alone on a decoded batch (median batch), `forwardBestImgPerSec`
+// its fastest batch. Ratios (onnxVsWasm, onnxVsPytorch) compare fastest batches: on a shared machine
+// other processes only ever slow a batch down.
+// Options: --json, --peer (PyTorch reference via Debian's python3-torch), --quick, --budget <s per
+// measurement>, --backbones a,b,c, --settle (wait for idle CPUs before each measurement, Linux),
+// --no-wasm, --no-pipeline, --no-finetune, --pipeline-backbone <name>.
+// For clean JSON through npm, silence npm's banner: `npm run -s bench -- --json`.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism, cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { benchImages } from './images.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    peer: { type: 'boolean', default: false },
+    quick: { type: 'boolean', default: false },
+    budget: { type: 'string' },
+    backbones: { type: 'string', default: 'mobilenet_v1_0.75,mobilenet_v2_1.0,vgg16' },
+    settle: { type: 'boolean', default: false },
+    'no-wasm': { type: 'boolean', default: false },
+    'no-pipeline': { type: 'boolean', default: false },
+    'no-finetune': { type: 'boolean', default: false },
+    'pipeline-backbone': { type: 'string', default: 'vgg16:random' },
+  },
+});
+const budget = Number(values.budget ?? (values.quick ? 8 : 20));
+const backbones = values.backbones.split(',').map((s) => s.trim()).filter(Boolean);
+const log = (line: string) => process.stderr.write(line + '\n');
+
+interface ChildResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Every stdout line that parses as a JSON object. */
+function jsonLines(r: ChildResult): Record<string, unknown>[] {
+  return r.stdout.split('\n').flatMap((line) => {
+    try {
+      const v = JSON.parse(line) as unknown;
+      return v && typeof v === 'object' && !Array.isArray(v) ? [v as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The last line of stdout that parses as a JSON object. */
+function lastJson(r: ChildResult, what: string): Record<string, unknown> {
+  const lines = r.stdout.trim().split('\n').reverse();
+  for (const line of lines) {
+    try {
+      const v = JSON.parse(line) as unknown;
+      if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+    } catch {
+      // not JSON
+    }
+  }
+  throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-5).join(' | ')}`);
+}
+
+/** Busy and total jiffies of all CPUs (Linux /proc/stat). */
+function cpuTimes(): [busy: number, total: number] | undefined {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return [total - f[3]! - (f[4] ?? 0), total];
+  } catch {
+    return undefined;
+  }
+}
+
+/** --settle: waits (≤ 2 min) until the CPUs were ≥ 85 % idle for three 1 s samples in a row. */
+async function settle(): Promise<void> {
+  if (!values.settle) return;
+  const start = Date.now();
+  let quiet = 0;
+  while (quiet < 3 && Date.now() - start < 120_000) {
+    const a = cpuTimes();
+    await new Promise((r) => setTimeout(r, 1000));
+    const b = cpuTimes();
+    if (!a || !b) return;
+    const busy = (b[0] - a[0]) / Math.max(1, b[1] - a[1]);
+    quiet = busy <= 0.15 ? quiet + 1 : 0;
+  }
+}
+
+const tsx = (script: string, args: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, ['--import', 'tsx', join(ROOT, script), ...args], env);
+
+async function child(args: string[], what: string): Promise<Record<string, unknown>> {
+  await settle();
+  try {
+    return lastJson(await tsx('bench/child.ts', args), what);
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+}
+
+/** A Python that has torch + torchvision + PIL (Debian's python3-torch lives in /usr/bin/python3). */
+function findTorchPython(): string | undefined {
+  for (const py of [process.env.FTTL_PYTHON, 'python3', '/usr/bin/python3', 'python'].filter((p): p is string => Boolean(p))) {
+    const r = spawnSync(py, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  return undefined;
+}
+
+const round = (x: unknown, digits = 2) => (typeof x === 'number' ? Number(x.toFixed(digits)) : x);
+
+async function main() {
+  const threads = availableParallelism();
+  log(`FTTL bench: ${threads} cores (${cpus()[0]?.model ?? 'cpu'}), ${budget} s per measurement`);
+  const images = await benchImages({ perClass: values.quick ? 16 : 32, classes: 3 });
+  log(`images: ${images.files.length} × ${images.size} px JPEG in ${images.dir}`);
+  const python = values.peer ? findTorchPython() : undefined;
+  if (values.peer && !python) log('PyTorch peer: no Python with torch + torchvision found (Debian: apt-get install python3-torch python3-torchvision python3-pil); skipped');
+
+  const extract: Record<string, Record<string, unknown>> = {};
+  let backend = 'unknown';
+  for (const name of backbones) {
+    const common = ['extract', '--backbone', `${name}:random`, '--images', images.dir, '--budget', String(budget)];
+    log(`${name}: onnxruntime…`);
+    const onnx = await child([...common, '--runtime', 'onnx'], `${name} onnx`);
+    if (typeof onnx.tfBackend === 'string') backend = onnx.tfBackend;
+    const entry: Record<string, unknown> = {
+      imgPerSec: round(onnx.imgPerSec),
+      forwardImgPerSec: round(onnx.forwardImgPerSec),
+      forwardBestImgPerSec: round(onnx.forwardBestImgPerSec),
+      peakRssMB: onnx.peakRssMB,
+      runtime: onnx.runtime,
+      dim: onnx.dim,
+      prepareSeconds: round(onnx.prepareSeconds),
+      ...(onnx.error ? { error: onnx.error } : {}),
+      ...(onnx.fallbackReason ? { fallbackReason: onnx.fallbackReason } : {}),
+    };
+    if (!values['no-wasm']) {
+      log(`${name}: tfjs-wasm…`);
+      const wasm = await child([...common, '--runtime', 'tfjs', '--backend', 'wasm'], `${name} tfjs-wasm`);
+      entry.tfjsWasm = wasm.error
+        ? { error: wasm.error }
+        : {
+            imgPerSec: round(wasm.imgPerSec),
+            forwardImgPerSec: round(wasm.forwardImgPerSec),
+            forwardBestImgPerSec: round(wasm.forwardBestImgPerSec),
+            peakRssMB: wasm.peakRssMB,
+            runtime: wasm.runtime,
+            threads: wasm.tfThreads,
+          };
+      if (typeof wasm.forwardBestImgPerSec === 'number' && typeof onnx.forwardBestImgPerSec === 'number') {
+        entry.onnxVsWasm = round(onnx.forwardBestImgPerSec / wasm.forwardBestImgPerSec);
+      }
+    }
+    if (python) {
+      log(`${name}: PyTorch…`);
+      await settle();
+      try {
+        const r = await run(python, [join(ROOT, 'bench', 'peer_torch.py'), '--images', images.dir, '--backbones', name, '--budget', String(budget)]);
+        const peer = lastJson(r, `${name} PyTorch`) as { torch: string; threads: number; extract: Record<string, Record<string, number>> };
+        const t = peer.extract[name]!;
+        entry.pytorch = {
+          imgPerSec: round(t.imgPerSec),
+          forwardImgPerSec: round(t.forwardImgPerSec),
+          forwardBestImgPerSec: round(t.forwardBestImgPerSec),
+          peakRssMB: t.peakRssMB,
+          version: peer.torch,
+          threads: peer.threads,
+        };
+        if (typeof onnx.forwardBestImgPerSec === 'number') entry.onnxVsPytorch = round(onnx.forwardBestImgPerSec / t.forwardBestImgPerSec!);
+      } catch (err) {
+        entry.pytorch = { error: (err as Error).message };
+      }
+    }
+    extract[name] = entry;
+  }
+
+  let finetune: Record<string, unknown>;
+  if (values['no-finetune']) finetune = { skipped: '--no-finetune' };
+  else if (!existsSync(join(ROOT, 'bench', 'finetune.ts'))) finetune = { note: 'bench/finetune.ts (the fine-tuning benchmark) is not written yet' };
+  else {
+    // bench/finetune.ts (the fine-tuning engineer's) prints one JSON line per backbone on stdout.
+    log('fine-tuning (bench/finetune.ts)…');
+    await settle();
+    const r = await tsx('bench/finetune.ts', values.quick ? ['--epochs', '2'] : []);
+    const lines = jsonLines(r);
+    finetune = lines.length
+      ? Object.fromEntries(lines.map((l, i) => [String(l.backbone ?? i), l]))
+      : { error: `bench/finetune.ts failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  }
+
+  let pipeline: Record<string, unknown>;
+  if (values['no-pipeline']) pipeline = { skipped: '--no-pipeline' };
+  else {
+    const data = await benchImages({ perClass: values.quick ? 10 : 20, classes: 3 });
+    log(`pipeline: transfer table (LR, MLP-1, MLP-2) on ${data.files.length} images with ${values['pipeline-backbone']}…`);
+    pipeline = await child(['pipeline', '--backbone', values['pipeline-backbone'], '--data', data.dir], 'pipeline');
+    pipeline = { ...pipeline, seconds: round(pipeline.seconds), extractSeconds: round(pipeline.extractSeconds) };
+  }
+
+  const result = { backend, threads, extract, finetune, pipeline };
+  if (values.json) {
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return;
+  }
+  const cols = ['backbone', 'runtime', 'img/s', 'fwd', 'fwd best', 'RSS MB', 'wasm img/s', 'wasm fwd', 'wasm best', 'torch img/s', 'torch fwd', 'torch best', 'onnx/wasm', 'onnx/torch'];
+  const rows = Object.entries(extract).map(([name, e]) => {
+    const w = (e.tfjsWasm ?? {}) as Record<string, unknown>;
+    const p = (e.pytorch ?? {}) as Record<string, unknown>;
+    const s = (v: unknown) => (v === undefined ? '—' : String(v));
+    return [
+      name,
+      s(e.runtime ?? e.error),
+      s(e.imgPerSec),
+      s(e.forwardImgPerSec),
+      s(e.forwardBestImgPerSec),
+      s(e.peakRssMB),
+      s(w.imgPerSec),
+      s(w.forwardImgPerSec),
+      s(w.forwardBestImgPerSec),
+      s(p.imgPerSec),
+      s(p.forwardImgPerSec),
+      s(p.forwardBestImgPerSec),
+      s(e.onnxVsWasm),
+      s(e.onnxVsPytorch),
+    ];
+  });
+  const widths = cols.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
+  const out = [
+    `backend ${backend}, ${threads} threads; batch 16, 224 px, ${images.size} px JPEGs; img/s = decode + forward, fwd = forward only (median / best batch); ratios of best batches`,
+    line(cols),
+    ...rows.map(line),
+    '',
+    ...Object.entries(finetune).map(([k, v]) => `fine-tuning ${k}: ${typeof v === 'object' && v && 'steadyImagesPerSecond' in v ? `${String((v as Record<string, unknown>).steadyImagesPerSecond)} img/s (steady epochs)` : JSON.stringify(v)}`),
+    `pipeline: ${typeof pipeline.seconds === 'number' ? `${pipeline.seconds} s` : JSON.stringify(pipeline)}${pipeline.runtime ? ` (${pipeline.images} images, ${pipeline.backbone}, features by ${pipeline.runtime}; extraction ${pipeline.extractSeconds} s)` : ''}`,
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+await main();
