@@ -8,6 +8,7 @@ import { registerClassify } from './commands/classify.js';
 import { registerRuns } from './commands/runs.js';
 import { registerDemo } from './commands/demo.js';
 import { registerInfo } from './commands/info.js';
+import { registerReport } from './commands/report.js';
 import { registerVisualize } from './commands/visualize.js';
 
 /** `fttl` — the headless command line over the same engine the VS Code extension runs. */
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerClassify(program);
   registerRuns(program);
   registerInfo(program);
+  registerReport(program);
   registerVisualize(program);
   return program;
 }
