@@ -6,14 +6,13 @@ import { headPreset, validateHeadConfig, type HeadKind } from '../engine/heads/i
 import { getBackbone } from '../engine/pipeline/backboneSession.js';
 import { classifierFromRun, classifyImages } from '../engine/pipeline/classify.js';
 import { evaluateRun } from '../engine/pipeline/evaluateRun.js';
-import { defaultFeatureCacheDir, prepareFeatures } from '../engine/pipeline/prepareFeatures.js';
+import { defaultFeatureCacheDir, prepareFeatures, type BaseFeatureOptions } from '../engine/pipeline/prepareFeatures.js';
 import { transferRun } from '../engine/pipeline/transferRun.js';
 import { finetuneRun } from '../engine/pipeline/finetuneRun.js';
 import type { FinetuneConfig } from '../engine/finetune/index.js';
 import { comparisonRows } from '../engine/runs/compareRuns.js';
 import { listRuns, readRun, summarize } from '../engine/runs/runStore.js';
-import { BUILT_IN_BACKBONES, type PoolingMode } from '../engine/backbones/backbone.js';
-import type { ResizeMode } from '../engine/data/decodeImage.js';
+import { BUILT_IN_BACKBONES } from '../engine/backbones/backbone.js';
 import { FttlError } from '../engine/util/errors.js';
 import type { ProgressCallback } from '../engine/util/progress.js';
 import type { ClassificationWire, EpochEvent } from '../shared/protocol.js';
@@ -244,20 +243,7 @@ export function engineHandlers(config: WorkerConfig): Handlers {
   return handlers;
 }
 
-function dataOptions(p: {
-  train: string;
-  test?: string;
-  backbone: string;
-  layer?: string;
-  pooling?: PoolingMode;
-  resizeMode: ResizeMode;
-  seed: number;
-  testFraction: number;
-  valFraction: number;
-  workDir: string;
-  weightsCacheDir?: string;
-  batchSize: number;
-}) {
+function dataOptions(p: Omit<BaseFeatureOptions, 'featureCacheDir' | 'onProgress' | 'signal'> & { workDir: string }) {
   return {
     train: p.train,
     test: p.test,

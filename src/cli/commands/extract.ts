@@ -1,28 +1,13 @@
 import type { Command } from 'commander';
 import { prepareFeatures } from '../../engine/pipeline/prepareFeatures.js';
 import { addCommonOptions, runCommand, type CommonOptions } from '../context.js';
-import { addDataOptions, type DataOptions } from './featureOptions.js';
+import { addDataOptions, dataRunOptions, type DataOptions } from './featureOptions.js';
 
 export function registerExtract(program: Command): void {
   const cmd = program.command('extract').description('extract and cache feature vectors for every image of a dataset (train, val and test splits)');
   addCommonOptions(addDataOptions(cmd)).action(async (opts: CommonOptions & DataOptions) => {
     await runCommand(opts, async (ctx) => {
-      const p = await prepareFeatures({
-        train: opts.train,
-        test: opts.test,
-        backbone: opts.backbone,
-        layer: opts.layer,
-        pooling: opts.pooling,
-        resizeMode: opts.resize,
-        seed: opts.seed,
-        testFraction: opts.testFraction,
-        valFraction: opts.valFraction,
-        featureCacheDir: ctx.featureCacheDir,
-        weightsCacheDir: opts.weightsCache,
-        batchSize: opts.batchSize,
-        onProgress: ctx.onProgress,
-        signal: ctx.signal,
-      });
+      const p = await prepareFeatures(dataRunOptions(opts, ctx));
       const images = p.train.items.length + p.val.items.length + p.test.items.length;
       const json = {
         backbone: p.backbone.id,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { parseChoice, parseIntOption, parseNumberOption } from '../context.js';
+import type { BaseFeatureOptions } from '../../engine/pipeline/prepareFeatures.js';
+import { parseChoice, parseIntOption, parseNumberOption, type CommandContext, type CommonOptions } from '../context.js';
 
 export const RESIZE_MODES = ['stretch', 'crop', 'pad'] as const;
 export const POOLING_MODES = ['flatten', 'avg', 'none'] as const;
@@ -30,4 +31,25 @@ export function addDataOptions(cmd: Command): Command {
     .option('--test-fraction <f>', 'test share of a stratified split', parseNumberOption, 0.3)
     .option('--val-fraction <f>', 'validation share of the training split (early stopping)', parseNumberOption, 0.1)
     .option('--batch-size <n>', 'images per forward pass when extracting', parseIntOption, 16);
+}
+
+/** The engine options (features, transfer runs, fine-tuning) that the data options and the command's context give. */
+export function dataRunOptions(opts: CommonOptions & DataOptions, ctx: CommandContext): BaseFeatureOptions & { runsDir: string } {
+  return {
+    train: opts.train,
+    test: opts.test,
+    backbone: opts.backbone,
+    layer: opts.layer,
+    pooling: opts.pooling,
+    resizeMode: opts.resize,
+    seed: opts.seed,
+    testFraction: opts.testFraction,
+    valFraction: opts.valFraction,
+    runsDir: ctx.runsDir,
+    featureCacheDir: ctx.featureCacheDir,
+    weightsCacheDir: opts.weightsCache,
+    batchSize: opts.batchSize,
+    onProgress: ctx.onProgress,
+    signal: ctx.signal,
+  };
 }

@@ -4,7 +4,7 @@ import { DEFAULT_AUGMENT, type AugmentConfig, type FinetuneConfig } from '../../
 import { finetuneRun } from '../../engine/pipeline/finetuneRun.js';
 import { EXIT } from '../exitCodes.js';
 import { addCommonOptions, parseChoice, parseIntOption, parseNumberOption, runCommand, type CommonOptions } from '../context.js';
-import { addDataOptions, type DataOptions } from './featureOptions.js';
+import { addDataOptions, dataRunOptions, type DataOptions } from './featureOptions.js';
 import { runResultJson, runResultText } from './train.js';
 
 interface FinetuneOptions extends CommonOptions, DataOptions {
@@ -59,25 +59,7 @@ export function registerFinetune(program: Command): void {
   addCommonOptions(addDataOptions(cmd)).action(async (opts: FinetuneOptions) => {
     let cancelled = false;
     await runCommand(opts, async (ctx) => {
-      const result = await finetuneRun({
-        train: opts.train,
-        test: opts.test,
-        backbone: opts.backbone,
-        layer: opts.layer,
-        pooling: opts.pooling,
-        resizeMode: opts.resize,
-        finetune: finetuneOverrides(opts),
-        headFrom: opts.headFrom,
-        seed: opts.seed,
-        testFraction: opts.testFraction,
-        valFraction: opts.valFraction,
-        runsDir: ctx.runsDir,
-        featureCacheDir: ctx.featureCacheDir,
-        weightsCacheDir: opts.weightsCache,
-        batchSize: opts.batchSize,
-        onProgress: ctx.onProgress,
-        signal: ctx.signal,
-      });
+      const result = await finetuneRun({ ...dataRunOptions(opts, ctx), finetune: finetuneOverrides(opts), headFrom: opts.headFrom });
       const r = result.record;
       cancelled = r.status === 'cancelled';
       const ips = r.finetune?.imagesPerSecond ?? [];

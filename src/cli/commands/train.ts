@@ -3,7 +3,7 @@ import { headPreset, type HeadConfig, type HeadKind } from '../../engine/heads/i
 import { transferRun, type RunResult } from '../../engine/pipeline/transferRun.js';
 import { formatClassificationReport } from '../../engine/metrics/classificationReport.js';
 import { addCommonOptions, parseChoice, parseIntOption, parseNumberOption, runCommand, type CommonOptions } from '../context.js';
-import { addDataOptions, type DataOptions } from './featureOptions.js';
+import { addDataOptions, dataRunOptions, type DataOptions } from './featureOptions.js';
 
 const HEADS = ['lr', 'mlp1', 'mlp2'] as const;
 
@@ -82,24 +82,7 @@ export function registerTrain(program: Command): void {
     .option('--early-stopping <patience>', 'stop when validation loss has not improved for this many epochs (0 = off)', parseIntOption);
   addCommonOptions(addDataOptions(cmd)).action(async (opts: TrainOptions) => {
     await runCommand(opts, async (ctx) => {
-      const result = await transferRun({
-        train: opts.train,
-        test: opts.test,
-        backbone: opts.backbone,
-        layer: opts.layer,
-        pooling: opts.pooling,
-        resizeMode: opts.resize,
-        head: headConfigFrom(opts),
-        seed: opts.seed,
-        testFraction: opts.testFraction,
-        valFraction: opts.valFraction,
-        runsDir: ctx.runsDir,
-        featureCacheDir: ctx.featureCacheDir,
-        weightsCacheDir: opts.weightsCache,
-        batchSize: opts.batchSize,
-        onProgress: ctx.onProgress,
-        signal: ctx.signal,
-      });
+      const result = await transferRun({ ...dataRunOptions(opts, ctx), head: headConfigFrom(opts) });
       return { json: runResultJson(result), text: runResultText(result) };
     });
   });

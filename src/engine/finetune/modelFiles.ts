@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileSystemModelHandler } from '../backbones/fsModelIO.js';
+import { captureModelArtifacts } from '../heads/persist.js';
+import { atomicWriteFolder } from '../util/atomicWrite.js';
 import { FttlError } from '../util/errors.js';
 
 export const MODEL_JSON = 'model.json';
@@ -15,14 +16,7 @@ export const WEIGHTS_BIN = 'weights.bin';
  */
 export async function saveModelFolder(model: tf.LayersModel, dir: string, extra: Record<string, unknown> = {}): Promise<void> {
   dir = resolve(dir);
-  let artifacts: tf.io.ModelArtifacts | undefined;
-  await model.save(
-    tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  if (!artifacts?.weightData || !artifacts.weightSpecs) throw new FttlError('internal', 'tfjs saved the model without weights.');
+  const artifacts = await captureModelArtifacts(model, 'model');
   const modelJson = {
     format: 'layers-model',
     generatedBy: artifacts.generatedBy,
@@ -31,25 +25,11 @@ export async function saveModelFolder(model: tf.LayersModel, dir: string, extra:
     weightsManifest: [{ paths: [WEIGHTS_BIN], weights: artifacts.weightSpecs }],
   };
   const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
-  const tag = randomBytes(6).toString('hex');
-  const tmp = join(dirname(dir), `.${basename(dir)}.${tag}.tmp`);
-  const old = join(dirname(dir), `.${basename(dir)}.${tag}.old`);
+  const files: Record<string, string | Uint8Array> = { [WEIGHTS_BIN]: weights, [MODEL_JSON]: JSON.stringify(modelJson) };
+  for (const [name, value] of Object.entries(extra)) files[name] = JSON.stringify(value, null, 2) + '\n';
   try {
-    await mkdir(tmp, { recursive: true });
-    await writeFile(join(tmp, WEIGHTS_BIN), weights);
-    await writeFile(join(tmp, MODEL_JSON), JSON.stringify(modelJson));
-    for (const [name, value] of Object.entries(extra)) await writeFile(join(tmp, name), JSON.stringify(value, null, 2) + '\n');
-    const replacing = await stat(dir).then(() => true, () => false);
-    if (replacing) await rename(dir, old);
-    try {
-      await rename(tmp, dir);
-    } catch (err) {
-      if (replacing) await rename(old, dir);
-      throw err;
-    }
-    if (replacing) await rm(old, { recursive: true, force: true });
+    await atomicWriteFolder(dir, files);
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw new FttlError('internal', `Could not save the model to ${dir}: ${(err as Error).message}`, { cause: err });
   }
 }

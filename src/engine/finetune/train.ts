@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleWeights } from '../heads/data.js';
-import { probaMetrics, PROB_EPSILON } from '../heads/metrics.js';
+import { probaMetrics } from '../heads/metrics.js';
+import { weightedCrossEntropyStep } from '../heads/trainStep.js';
 import type { EpochRecord } from '../heads/index.js';
 import { FttlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -94,7 +95,13 @@ export async function trainFinetune(args: FinetuneTrainArgs): Promise<FinetuneTr
         }
         const labels = Int32Array.from(idx, (i) => train.labels[i]!);
         const weights = Float32Array.from(idx, (i) => sw[i]!);
-        const step = trainStep(net, optimizer, vars, xs, [idx.length, ...cutShape], labels, weights, K, config, rng.seed());
+        const dropoutSeed = rng.seed();
+        const step = weightedCrossEntropyStep(optimizer, vars, xs, [idx.length, ...cutShape], labels, weights, K, (x) =>
+          forwardTrain(net, x, { backboneBatchNorm: config.batchNorm, dropoutSeed }),
+        );
+        if (!Number.isFinite(step.loss)) {
+          throw new FttlError('bad-input', `The training loss became ${step.loss}: lower the learning rate (now ${config.learningRate}).`);
+        }
         lossSum += step.loss * idx.length;
         correct += step.correct;
         seen += idx.length;
@@ -140,46 +147,6 @@ function disposeOptimizer(optimizer: tf.Optimizer): void {
   optimizer.dispose();
   const c = (optimizer as unknown as { c?: tf.Tensor }).c;
   if (c && !c.isDisposed) c.dispose();
-}
-
-function trainStep(
-  net: FinetuneNetwork,
-  optimizer: tf.Optimizer,
-  vars: tf.Variable[],
-  xs: Float32Array,
-  shape: number[],
-  labels: Int32Array,
-  weights: Float32Array,
-  K: number,
-  config: FinetuneConfig,
-  dropoutSeed: number,
-): { loss: number; correct: number } {
-  const n = labels.length;
-  let correctT: tf.Tensor | undefined;
-  const lossT = tf.tidy(() => {
-    const x = tf.tensor(xs, shape);
-    const ys = tf.tensor1d(labels, 'int32');
-    const oneHot = tf.oneHot(ys, K);
-    const ws = tf.tensor1d(weights);
-    return optimizer.minimize(
-      () => {
-        const probs = forwardTrain(net, x, { backboneBatchNorm: config.batchNorm, dropoutSeed });
-        correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), ys), 'float32')));
-        const ce = tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(probs, PROB_EPSILON, 1 - PROB_EPSILON))), 1));
-        return tf.div(tf.sum(tf.mul(ce, ws)), n) as tf.Scalar;
-      },
-      true,
-      vars,
-    )!;
-  });
-  const loss = lossT.dataSync()[0]!;
-  const correct = correctT!.dataSync()[0]!;
-  lossT.dispose();
-  correctT!.dispose();
-  if (!Number.isFinite(loss)) {
-    throw new FttlError('bad-input', `The training loss became ${loss}: lower the learning rate (now ${config.learningRate}).`);
-  }
-  return { loss, correct };
 }
 
 /** Class probabilities of the network (inference mode) for every item of a split, in batches. */

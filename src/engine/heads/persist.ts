@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { atomicWriteFolder } from '../util/atomicWrite.js';
 import { FttlError } from '../util/errors.js';
 import { validateHeadConfig } from './config.js';
 import type { EpochRecord, TrainedHead } from './types.js';
@@ -22,7 +22,7 @@ const VERSION = 1;
 export async function saveHead(head: TrainedHead, dir: string): Promise<void> {
   dir = resolve(dir);
   await refuseForeignFolder(dir);
-  const artifacts = await modelArtifacts(head.model);
+  const artifacts = await captureModelArtifacts(head.model, 'head');
   const modelJson = {
     modelTopology: artifacts.modelTopology,
     format: artifacts.format,
@@ -42,25 +42,13 @@ export async function saveHead(head: TrainedHead, dir: string): Promise<void> {
   };
   const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
 
-  const tag = randomBytes(6).toString('hex');
-  const tmp = join(dirname(dir), `.${basename(dir)}.${tag}.tmp`);
-  const old = join(dirname(dir), `.${basename(dir)}.${tag}.old`);
   try {
-    await mkdir(tmp, { recursive: true });
-    await writeFile(join(tmp, WEIGHTS_FILE), weights);
-    await writeFile(join(tmp, MODEL_FILE), JSON.stringify(modelJson));
-    await writeFile(join(tmp, HEAD_FILE), JSON.stringify(headJson, null, 2) + '\n');
-    const replacing = await exists(dir);
-    if (replacing) await rename(dir, old);
-    try {
-      await rename(tmp, dir);
-    } catch (err) {
-      if (replacing) await rename(old, dir); // put the previous head back
-      throw err;
-    }
-    if (replacing) await rm(old, { recursive: true, force: true });
+    await atomicWriteFolder(dir, {
+      [WEIGHTS_FILE]: weights,
+      [MODEL_FILE]: JSON.stringify(modelJson),
+      [HEAD_FILE]: JSON.stringify(headJson, null, 2) + '\n',
+    });
   } catch (err) {
-    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw new FttlError('bad-input', `Could not save the head to ${dir}: ${(err as Error).message}`, { cause: err });
   }
 }
@@ -99,7 +87,8 @@ export async function loadHead(dir: string): Promise<TrainedHead> {
   return { ...meta, model };
 }
 
-async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifacts & { weightData: tf.io.WeightData }> {
+/** What tfjs's `model.save` produces (topology, weight specs and data), captured in memory; `what` names the model in the error. */
+export async function captureModelArtifacts(model: tf.LayersModel, what: string): Promise<tf.io.ModelArtifacts & { weightData: tf.io.WeightData; weightSpecs: tf.io.WeightsManifestEntry[] }> {
   let captured: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -107,8 +96,8 @@ async function modelArtifacts(model: tf.LayersModel): Promise<tf.io.ModelArtifac
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  if (!captured?.weightData || !captured.weightSpecs) throw new FttlError('internal', 'tfjs saved the head without weights.');
-  return captured as tf.io.ModelArtifacts & { weightData: tf.io.WeightData };
+  if (!captured?.weightData || !captured.weightSpecs) throw new FttlError('internal', `tfjs saved the ${what} without weights.`);
+  return captured as tf.io.ModelArtifacts & { weightData: tf.io.WeightData; weightSpecs: tf.io.WeightsManifestEntry[] };
 }
 
 function parseHeadJson(raw: unknown, path: string): Omit<TrainedHead, 'model'> {
@@ -174,10 +163,6 @@ async function refuseForeignFolder(dir: string): Promise<void> {
   if (entries === null || (entries.length > 0 && !entries.includes(HEAD_FILE))) {
     throw new FttlError('bad-input', `Will not save a head over ${dir}: it exists and is not a saved head.`);
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => null)) !== null;
 }
 
 function corrupt(dir: string, why: string): never {

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { FttlError, throwIfCancelled } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { gatherRows, sampleWeights } from './data.js';
-import { probaMetrics, PROB_EPSILON } from './metrics.js';
+import { probaMetrics } from './metrics.js';
 import { buildMlp, forwardTrain, makeOptimizer } from './mlpModel.js';
 import { predictProba } from './predict.js';
+import { weightedCrossEntropyStep } from './trainStep.js';
 import type { EpochRecord, TrainArgs, TrainedHead } from './types.js';
 
 /**
@@ -95,27 +96,5 @@ function trainStep(
     labels[r] = y[order[start + r]!]!;
     weights[r] = sw[order[start + r]!]!;
   }
-  let correctT: tf.Tensor | undefined;
-  const lossT = tf.tidy(() => {
-    const xs = tf.tensor2d(batch, [n, dim]);
-    const ys = tf.tensor1d(labels, 'int32');
-    const oneHot = tf.oneHot(ys, K);
-    const ws = tf.tensor1d(weights);
-    return optimizer.minimize(
-      () => {
-        const probs = forwardTrain(model, xs, dropoutSeed);
-        // Accuracy from the same (training-mode) pass, as Keras reports it; kept past minimize's tidy.
-        correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), ys), 'float32')));
-        const ce = tf.neg(tf.sum(tf.mul(oneHot, tf.log(tf.clipByValue(probs, PROB_EPSILON, 1 - PROB_EPSILON))), 1));
-        return tf.div(tf.sum(tf.mul(ce, ws)), n) as tf.Scalar;
-      },
-      true,
-      vars,
-    )!;
-  });
-  const loss = lossT.dataSync()[0]!;
-  const correct = correctT!.dataSync()[0]!;
-  lossT.dispose();
-  correctT!.dispose();
-  return { loss, correct };
+  return weightedCrossEntropyStep(optimizer, vars, batch, [n, dim], labels, weights, K, (x) => forwardTrain(model, x, dropoutSeed));
 }

@@ -2,8 +2,7 @@ import { join } from 'node:path';
 import { rm, stat } from 'node:fs/promises';
 import type { PoolingMode } from '../backbones/backbone.js';
 import { currentBackend } from '../backend/selectBackend.js';
-import { assertNoEmptyClass, fingerprint, type SkippedFile } from '../data/dataset.js';
-import type { ResizeMode } from '../data/decodeImage.js';
+import { assertNoEmptyClass, type SkippedFile } from '../data/dataset.js';
 import { resolveSplits } from '../data/splits.js';
 import { FeatureCache } from '../features/featureCache.js';
 import {
@@ -31,34 +30,21 @@ import { newRunId, PendingRun, resolveRun } from '../runs/runStore.js';
 import { readJsonFile } from '../finetune/modelFiles.js';
 import { atomicWriteJson } from '../util/atomicWrite.js';
 import { FttlError } from '../util/errors.js';
-import type { ProgressCallback } from '../util/progress.js';
 import { getBackbone } from './backboneSession.js';
-import { defaultOnnxCacheDir } from './prepareFeatures.js';
-import { countPerClass, headLabel, predictionsOf } from './runHelpers.js';
+import { defaultOnnxCacheDir, type BaseFeatureOptions } from './prepareFeatures.js';
+import { headLabel, predictionsOf, runConfigBase, runDataset } from './runHelpers.js';
 import type { RunResult } from './transferRun.js';
 
-export interface FinetuneRunOptions {
-  train: string;
-  test?: string;
-  backbone: string;
+export interface FinetuneRunOptions extends BaseFeatureOptions {
   /** Feature layer the head reads (default: the head run's, else the backbone's default). */
   layer?: string;
-  pooling?: PoolingMode;
-  resizeMode: ResizeMode;
   /** Fine-tuning settings over the seed's preset (SGD 1e-4, momentum 0.9, 20 epochs, batch 32, last block). */
   finetune?: Partial<FinetuneConfig>;
   /** FT#2: start from the head of this transfer-learning run (folder, id, unique prefix or "latest"). */
   headFrom?: string;
-  seed: number;
-  testFraction: number;
-  valFraction: number;
   runsDir: string;
-  featureCacheDir: string;
-  weightsCacheDir?: string;
   /** Images per forward pass of the frozen part. */
   batchSize: number;
-  onProgress?: ProgressCallback;
-  signal?: AbortSignal;
 }
 
 /** Sub-folder of a fine-tuning run holding its end-to-end model. */
@@ -208,31 +194,10 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<RunResult> 
         model,
         createdAt: new Date().toISOString(),
         config: {
-          train: opts.train,
-          test: opts.test ?? null,
-          backbone: opts.backbone,
-          backboneId: backbone.id,
-          backboneName: backbone.name,
-          layer: plan.featureLayer,
-          pooling: plan.pooling,
-          resizeMode: opts.resizeMode,
-          inputSize: backbone.inputSize,
-          preprocess: backbone.preprocess,
-          seed: opts.seed,
-          testFraction: opts.testFraction,
-          valFraction: opts.valFraction,
+          ...runConfigBase(opts, backbone, plan.featureLayer, plan.pooling),
           head: { ...head.config, init: head.init, fromRun: head.fromRun?.id ?? null },
         },
-        dataset: {
-          fingerprint: fingerprint({ root: opts.train, classes: splits.classes, items: [...splits.train, ...splits.val, ...splits.test], skipped: [] }),
-          splitSource: splits.source,
-          classes: splits.classes,
-          counts: {
-            train: countPerClass(labelsOf(trainPrep.items), numClasses),
-            val: countPerClass(labelsOf(valPrep.items), numClasses),
-            test: countPerClass(labelsOf(testPrep.items), numClasses),
-          },
-        },
+        dataset: runDataset(opts.train, splits, { train: labelsOf(trainPrep.items), val: labelsOf(valPrep.items), test: labelsOf(testPrep.items) }),
         skipped,
         backend: { name: backend.name, threads: backend.threads, runtime: runner.runtime },
         timings: {

@@ -10,7 +10,8 @@ import { createRunner } from '../inference/createRunner.js';
 import type { ProgressCallback } from '../util/progress.js';
 import { getBackbone } from './backboneSession.js';
 
-export interface FeatureOptions {
+/** The options every pipeline that reads a dataset through a backbone takes (features, transfer runs, fine-tuning). */
+export interface BaseFeatureOptions {
   train: string;
   test?: string;
   backbone: string;
@@ -23,10 +24,13 @@ export interface FeatureOptions {
   featureCacheDir: string;
   weightsCacheDir?: string;
   batchSize: number;
-  /** Where exported ONNX graphs are cached (default: `onnx` beside the feature cache). */
-  onnxCacheDir?: string;
   onProgress?: ProgressCallback;
   signal?: AbortSignal;
+}
+
+export interface FeatureOptions extends BaseFeatureOptions {
+  /** Where exported ONNX graphs are cached (default: `onnx` beside the feature cache). */
+  onnxCacheDir?: string;
 }
 
 export interface SplitFeatures {

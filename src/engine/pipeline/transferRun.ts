@@ -1,34 +1,16 @@
 import { join } from 'node:path';
-import { fingerprint } from '../data/dataset.js';
-import type { ResizeMode } from '../data/decodeImage.js';
-import type { PoolingMode } from '../backbones/backbone.js';
 import { predictProba, saveHead, trainHead, type HeadConfig } from '../heads/index.js';
 import { evaluate } from '../metrics/evaluate.js';
 import { currentBackend } from '../backend/selectBackend.js';
 import { newRunId, PendingRun } from '../runs/runStore.js';
 import type { Prediction, RunRecord } from '../runs/runRecord.js';
-import type { ProgressCallback } from '../util/progress.js';
 import { FttlError } from '../util/errors.js';
-import { prepareFeatures, type PreparedFeatures } from './prepareFeatures.js';
-import { countPerClass, headLabel, predictionsOf } from './runHelpers.js';
+import { prepareFeatures, type BaseFeatureOptions, type PreparedFeatures } from './prepareFeatures.js';
+import { headLabel, predictionsOf, runConfigBase, runDataset } from './runHelpers.js';
 
-export interface TransferRunOptions {
-  train: string;
-  test?: string;
-  backbone: string;
-  layer?: string;
-  pooling?: PoolingMode;
-  resizeMode: ResizeMode;
+export interface TransferRunOptions extends BaseFeatureOptions {
   head: HeadConfig;
-  seed: number;
-  testFraction: number;
-  valFraction: number;
   runsDir: string;
-  featureCacheDir: string;
-  weightsCacheDir?: string;
-  batchSize: number;
-  onProgress?: ProgressCallback;
-  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -82,32 +64,8 @@ export async function transferRun(opts: TransferRunOptions, prepared?: PreparedF
       kind: 'transfer',
       model,
       createdAt: new Date().toISOString(),
-      config: {
-        train: opts.train,
-        test: opts.test ?? null,
-        backbone: opts.backbone,
-        backboneId: backbone.id,
-        backboneName: backbone.name,
-        layer: features.layer,
-        pooling: features.pooling,
-        resizeMode: opts.resizeMode,
-        inputSize: backbone.inputSize,
-        preprocess: backbone.preprocess,
-        seed: opts.seed,
-        testFraction: opts.testFraction,
-        valFraction: opts.valFraction,
-        head: { ...opts.head },
-      },
-      dataset: {
-        fingerprint: fingerprint({ root: opts.train, classes: splits.classes, items: [...splits.train, ...splits.val, ...splits.test], skipped: [] }),
-        splitSource: splits.source,
-        classes: splits.classes,
-        counts: {
-          train: countPerClass(features.train.labels, numClasses),
-          val: countPerClass(features.val.labels, numClasses),
-          test: countPerClass(features.test.labels, numClasses),
-        },
-      },
+      config: { ...runConfigBase(opts, backbone, features.layer, features.pooling), head: { ...opts.head } },
+      dataset: runDataset(opts.train, splits, { train: features.train.labels, val: features.val.labels, test: features.test.labels }),
       skipped: features.skipped,
       backend: { name: backend.name, threads: backend.threads, runtime: features.runtime },
       timings: {
