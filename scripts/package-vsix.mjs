@@ -17,9 +17,10 @@ const [os, arch] = target.split('-');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const out = join(root, `${pkg.name}-${pkg.version}-${target}.vsix`);
 
+// Throws rather than exiting, so the finally below restores .vscodeignore on failure too.
 const run = (cmd, argv) => {
   const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) process.exit(r.status ?? 1);
+  if (r.status !== 0) throw new Error(`${cmd} ${argv[0]} failed (exit ${r.status})`);
 };
 run(process.execPath, ['esbuild.config.mjs']);
 
