@@ -14,7 +14,7 @@ import { comparisonRows } from '../engine/runs/compareRuns.js';
 import { listRuns, readRun, summarize } from '../engine/runs/runStore.js';
 import { BUILT_IN_BACKBONES } from '../engine/backbones/backbone.js';
 import { FttlError } from '../engine/util/errors.js';
-import type { ProgressCallback } from '../engine/util/progress.js';
+import type { Progress, ProgressCallback } from '../engine/util/progress.js';
 import type { ClassificationWire, EpochEvent } from '../shared/protocol.js';
 import type { HandlerContext, Handlers } from './serve.js';
 import { buildReportData, thumbnailsOf } from './reportData.js';
@@ -29,28 +29,20 @@ export interface WorkerConfig {
 
 const runsDirOf = (workDir: string) => join(resolve(workDir), 'runs');
 
-/** The engine's progress, forwarded; a head's per-epoch line also becomes a structured epoch event for live curves. */
+/** The engine's progress, forwarded; a report that closes an epoch also becomes an epoch event for live curves. */
 export function progressSink(ctx: HandlerContext): ProgressCallback {
   return (p) => {
     ctx.progress({ phase: p.phase, done: p.done, total: p.total, message: p.message });
-    const epoch = epochFromProgress(p);
+    const epoch = epochEventOf(p);
     if (epoch) ctx.epoch(epoch);
   };
 }
 
-/** transferRun reports each epoch as `train <kind>` with "loss 0.1234 val 0.2345". */
-export function epochFromProgress(p: { phase: string; done: number; total: number; message?: string }): EpochEvent | undefined {
-  if (!p.message) return undefined;
-  // finetuneRun: "epoch 3/20 done · loss 0.9123 val 1.2000 · 12.3 img/s" (batch lines are not epochs).
-  const ft = /^epoch (\d+)\/(\d+) done · loss ([-\d.eE+]+|NaN)(?: val ([-\d.eE+]+|NaN))?/.exec(p.message);
-  if (/^fine-?tune\b/.test(p.phase)) {
-    return ft ? { epoch: Number(ft[1]), total: Number(ft[2]), loss: Number(ft[3]), valLoss: ft[4] !== undefined ? Number(ft[4]) : undefined, phase: p.phase } : undefined;
-  }
-  if (!/^train\b/.test(p.phase)) return undefined;
-  const loss = /(?:^|\s)loss ([-\d.eE+]+|NaN)/.exec(p.message);
-  if (!loss) return undefined;
-  const val = /val(?:_loss)? ([-\d.eE+]+|NaN)/.exec(p.message);
-  return { epoch: p.done, total: p.total, loss: Number(loss[1]), valLoss: val ? Number(val[1]) : undefined, phase: p.phase };
+/** The wire form of the engine's structured epoch record (transferRun's heads and finetuneRun set it). */
+export function epochEventOf(p: Progress): EpochEvent | undefined {
+  if (!p.epoch) return undefined;
+  const { record, total } = p.epoch;
+  return { epoch: record.epoch, total, loss: record.loss, ...(record.valLoss !== undefined ? { valLoss: record.valLoss } : {}), phase: p.phase };
 }
 
 export function engineHandlers(config: WorkerConfig): Handlers {

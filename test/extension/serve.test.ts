@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serve, toWireError, type Port } from '../../src/worker/serve.js';
-import { epochFromProgress } from '../../src/worker/handlers.js';
+import { progressSink } from '../../src/worker/handlers.js';
+import { fromWorkerSchema } from '../../src/shared/protocol.js';
 import { FttlError } from '../../src/engine/util/errors.js';
 
 function fakePort() {
@@ -74,8 +75,23 @@ test('toWireError keeps FttlError kinds and maps the rest to internal', () => {
   assert.equal(toWireError({ kind: 'nonsense', message: 'm' }).kind, 'internal');
 });
 
-test('epoch events are parsed from the engine\'s per-epoch progress lines', () => {
-  assert.deepEqual(epochFromProgress({ phase: 'train mlp1', done: 3, total: 50, message: 'loss 0.9123 val 1.2000' }), { epoch: 3, total: 50, loss: 0.9123, valLoss: 1.2, phase: 'train mlp1' });
-  assert.deepEqual(epochFromProgress({ phase: 'train lr', done: 7, total: 100, message: 'loss 0.5000' }), { epoch: 7, total: 100, loss: 0.5, valLoss: undefined, phase: 'train lr' });
-  assert.equal(epochFromProgress({ phase: 'extract features', done: 3, total: 50, message: '3 cached' }), undefined);
+test('epoch events come from the engine\'s structured epoch record, never from the message text', () => {
+  const progress: unknown[] = [];
+  const epochs: unknown[] = [];
+  const sink = progressSink({ signal: new AbortController().signal, progress: (p) => progress.push(p), epoch: (e) => epochs.push(e), log: () => undefined });
+  const record = { epoch: 3, loss: 0.9123, accuracy: 0.5, valLoss: 1.2, valAccuracy: 0.4, seconds: 0.1 };
+  sink({ phase: 'train mlp1', done: 3, total: 50, message: 'loss 0.9123 val 1.2000', epoch: { record, total: 50 } });
+  // Fine-tuning: `done`/`total` count batches; the epoch event's total is the planned epochs.
+  sink({ phase: 'fine-tune', done: 40, total: 100, message: 'epoch 2/5 done · loss 0.5000 · 9.0 img/s', epoch: { record: { epoch: 2, loss: 0.5, accuracy: 0.7, seconds: 1 }, total: 5 } });
+  // Text that looks like an epoch but carries no record is only progress.
+  sink({ phase: 'train lr', done: 7, total: 100, message: 'loss 0.5000' });
+  sink({ phase: 'fine-tune', done: 3, total: 100, message: 'epoch 1/5 batch 3/20' });
+  sink({ phase: 'extract features', done: 3, total: 50, message: '3 cached' });
+  assert.deepEqual(epochs, [
+    { epoch: 3, total: 50, loss: 0.9123, valLoss: 1.2, phase: 'train mlp1' },
+    { epoch: 2, total: 5, loss: 0.5, phase: 'fine-tune' },
+  ]);
+  assert.equal(progress.length, 5, 'every report is forwarded as progress');
+  assert.deepEqual(progress[0], { phase: 'train mlp1', done: 3, total: 50, message: 'loss 0.9123 val 1.2000' }, 'the record is not sent twice');
+  for (const e of epochs) assert.ok(fromWorkerSchema.safeParse({ type: 'epoch', id: 1, epoch: e }).success);
 });

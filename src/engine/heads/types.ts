@@ -1,4 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { EpochRecord } from '../util/progress.js';
+
+export type { EpochRecord };
 
 /** lr: multinomial logistic regression (sklearn's default); mlp1 / mlp2: the seed project's Keras heads. */
 export type HeadKind = 'lr' | 'mlp1' | 'mlp2';
@@ -35,16 +38,6 @@ export interface FeatureMatrix {
   data: Float32Array;
   rows: number;
   dim: number;
-}
-
-/** One epoch of an MLP (or one L-BFGS iteration of LR). `epoch` counts from 1. */
-export interface EpochRecord {
-  epoch: number;
-  loss: number;
-  accuracy: number;
-  valLoss?: number;
-  valAccuracy?: number;
-  seconds: number;
 }
 
 export interface TrainedHead {

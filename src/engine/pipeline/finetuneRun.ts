@@ -153,7 +153,13 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<RunResult> 
         onEpoch: (r, ips) => {
           const summary = `loss ${r.loss.toFixed(4)}${r.valLoss !== undefined ? ` val ${r.valLoss.toFixed(4)}` : ''} · ${ips.toFixed(1)} img/s`;
           lastEpoch = ` · epoch ${r.epoch}: ${summary}`;
-          opts.onProgress?.({ phase: 'fine-tune', done: r.epoch * batches, total, message: `epoch ${r.epoch}/${config.epochs} done · ${summary}` });
+          opts.onProgress?.({
+            phase: 'fine-tune',
+            done: r.epoch * batches,
+            total,
+            message: `epoch ${r.epoch}/${config.epochs} done · ${summary}`,
+            epoch: { record: { ...r }, total: config.epochs },
+          });
         },
         onBest: async (r) => {
           const note = { status: 'running', runId: id, bestEpoch: r.epoch, best: r, backboneId: backbone.id, classes: splits.classes, ...finetuneInfo };

@@ -42,13 +42,16 @@ export async function transferRun(opts: TransferRunOptions, prepared?: PreparedF
       val: features.val.items.length > 0 ? { x: features.val.features, y: features.val.labels } : undefined,
       config: opts.head,
       signal: opts.signal,
-      onEpoch: (r) =>
+      onEpoch: (r) => {
+        const total = opts.head.kind === 'lr' ? opts.head.maxIter : opts.head.epochs;
         opts.onProgress?.({
           phase: `train ${opts.head.kind}`,
           done: r.epoch,
-          total: opts.head.kind === 'lr' ? opts.head.maxIter : opts.head.epochs,
+          total,
           message: `loss ${r.loss.toFixed(4)}${r.valLoss !== undefined ? ` val ${r.valLoss.toFixed(4)}` : ''}`,
-        }),
+          epoch: { record: { ...r }, total },
+        });
+      },
     });
     const trainSeconds = (performance.now() - trainStarted) / 1000;
 
