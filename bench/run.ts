@@ -1,7 +1,7 @@
 // FTTL's benchmark (a script, not a test): `npm run bench` prints a table, `npm run bench -- --json`
 // prints ONE JSON object:
 //   {"backend", "threads", "extract": {"<backbone>": {"imgPerSec", "peakRssMB", "runtime", …, "tfjsWasm": {…}, "pytorch"?: {…}}},
-//    "finetune": {…}, "pipeline": {"seconds", …}}
+//    "finetune": {…}, "pipeline": {"seconds", …}, "seedTable": {"images", "backbone", "seconds": {…}, "cachedHeadsSeconds", "targets", …}}
 // Every measurement runs in its own process (bench/child.ts) so its peak RSS and thread pools are its
 // own. Images: deterministic 1000 px JPEGs (bench/images.ts). Weights: seeded random (`:random`),
 // which time exactly like pretrained ones. `imgPerSec` is the extraction path end to end (JPEG
@@ -11,7 +11,12 @@
 // other processes only ever slow a batch down.
 // Options: --json, --peer (PyTorch reference via Debian's python3-torch), --quick, --budget <s per
 // measurement>, --backbones a,b,c, --settle (wait for idle CPUs before each measurement, Linux),
-// --no-wasm, --no-pipeline, --no-finetune, --pipeline-backbone <name>.
+// --no-wasm, --no-pipeline, --no-finetune, --pipeline-backbone <name>, --no-extract (skip the extraction
+// table), --no-seed-table, --seed-table-images <n> (1000), --seed-table-backbone <name|folder>
+// (default: ../shared/data/mobilenet_v1_0.75_224_imagenet when present, else mobilenet_v1_0.75:random).
+// seedTable: the "Speed" issue's targets — the seed's whole table (extract, LR, MLP-1, MLP-2, FT#1
+// random head, FT#2 MLP-1 head; 20 epochs) on <n> 1000 px JPEGs in 5 classes at 224 px under 15 min,
+// and a cached re-run of the three heads under 10 s (bench/child.ts seed-table).
 // For clean JSON through npm, silence npm's banner: `npm run -s bench -- --json`.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -34,10 +39,14 @@ const { values } = parseArgs({
     'no-pipeline': { type: 'boolean', default: false },
     'no-finetune': { type: 'boolean', default: false },
     'pipeline-backbone': { type: 'string', default: 'vgg16:random' },
+    'no-extract': { type: 'boolean', default: false },
+    'no-seed-table': { type: 'boolean', default: false },
+    'seed-table-images': { type: 'string', default: '1000' },
+    'seed-table-backbone': { type: 'string' },
   },
 });
 const budget = Number(values.budget ?? (values.quick ? 8 : 20));
-const backbones = values.backbones.split(',').map((s) => s.trim()).filter(Boolean);
+const backbones = values['no-extract'] ? [] : values.backbones.split(',').map((s) => s.trim()).filter(Boolean);
 const log = (line: string) => process.stderr.write(line + '\n');
 
 interface ChildResult {
@@ -136,7 +145,7 @@ async function main() {
   const threads = availableParallelism();
   log(`FTTL bench: ${threads} cores (${cpus()[0]?.model ?? 'cpu'}), ${budget} s per measurement`);
   const images = await benchImages({ perClass: values.quick ? 16 : 32, classes: 3 });
-  log(`images: ${images.files.length} × ${images.size} px JPEG in ${images.dir}`);
+  if (backbones.length) log(`images: ${images.files.length} × ${images.size} px JPEG in ${images.dir}`);
   const python = values.peer ? findTorchPython() : undefined;
   if (values.peer && !python) log('PyTorch peer: no Python with torch + torchvision found (Debian: apt-get install python3-torch python3-torchvision python3-pil); skipped');
 
@@ -221,7 +230,20 @@ async function main() {
     pipeline = { ...pipeline, seconds: round(pipeline.seconds), extractSeconds: round(pipeline.extractSeconds) };
   }
 
-  const result = { backend, threads, extract, finetune, pipeline };
+  let seedTable: Record<string, unknown>;
+  if (values['no-seed-table']) seedTable = { skipped: '--no-seed-table' };
+  else {
+    // Real ImageNet weights when ../shared has them (random MobileNet weights give ~1e-5 activations
+    // that barely train; they time the same).
+    const shared = join(ROOT, '..', 'shared', 'data', 'mobilenet_v1_0.75_224_imagenet');
+    const backbone = values['seed-table-backbone'] ?? (existsSync(shared) ? shared : 'mobilenet_v1_0.75:random');
+    const n = values['seed-table-images'];
+    log(`seed table: extract + LR + MLP-1 + MLP-2 + FT#1 + FT#2 on ${n} images with ${backbone}, then the cached heads…`);
+    const r = await child(['seed-table', '--backbone', backbone, '--count', n, ...(values.quick ? ['--epochs', '2'] : [])], 'seed table');
+    seedTable = (r.seedTable as Record<string, unknown> | undefined) ?? r;
+  }
+
+  const result = { backend, threads, extract, finetune, pipeline, seedTable };
   if (values.json) {
     process.stdout.write(JSON.stringify(result) + '\n');
     return;
@@ -256,9 +278,21 @@ async function main() {
     ...rows.map(line),
     '',
     ...Object.entries(finetune).map(([k, v]) => `fine-tuning ${k}: ${typeof v === 'object' && v && 'steadyImagesPerSecond' in v ? `${String((v as Record<string, unknown>).steadyImagesPerSecond)} img/s (steady epochs)` : JSON.stringify(v)}`),
+    seedTableLine(seedTable),
     `pipeline: ${typeof pipeline.seconds === 'number' ? `${pipeline.seconds} s` : JSON.stringify(pipeline)}${pipeline.runtime ? ` (${pipeline.images} images, ${pipeline.backbone}, features by ${pipeline.runtime}; extraction ${pipeline.extractSeconds} s)` : ''}`,
   ];
   process.stdout.write(out.join('\n') + '\n');
+}
+
+function seedTableLine(t: Record<string, unknown>): string {
+  const s = t.seconds as Record<string, number> | undefined;
+  const targets = t.targets as Record<string, boolean> | undefined;
+  if (!s || !targets) return `seed table: ${JSON.stringify(t)}`;
+  const steps = ['extract', 'lr', 'mlp1', 'mlp2', 'ft1', 'ft2'].map((k) => `${k} ${s[k]} s`).join(', ');
+  return (
+    `seed table (${String(t.images)} images, ${String(t.backbone)}, ${String(t.runtime)}): ${s.total} s (${steps}) — ` +
+    `${targets.wholeTableUnder15min ? 'under' : 'OVER'} 15 min; cached heads ${String(t.cachedHeadsSeconds)} s — ${targets.cachedHeadsUnder10s ? 'under' : 'OVER'} 10 s; peak RSS ${String(t.peakRssMB)} MB`
+  );
 }
 
 await main();
