@@ -40,7 +40,7 @@ export function onnxCacheDir(explicit?: string): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'fttl', 'onnx');
 }
 
-function runtimePreference(explicit: RuntimePreference | undefined): RuntimePreference {
+export function runtimePreference(explicit: RuntimePreference | undefined): RuntimePreference {
   const env = process.env.FTTL_RUNTIME;
   if (env) {
     if (env === 'auto' || env === 'onnx' || env === 'tfjs') return env;

@@ -131,7 +131,8 @@ export function samePads(inSize: number, kernel: number, stride: number, dilatio
   return [before, total - before];
 }
 
-function pair(v: unknown, what: string): [number, number] {
+/** A Keras size given as one number or a pair. */
+export function pair(v: unknown, what: string): [number, number] {
   if (typeof v === 'number') return [v, v];
   if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return [v[0] as number, v[1] as number];
   throw new UnsupportedModelError(`unexpected ${what}: ${JSON.stringify(v)}`);
