@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { sampleWeights } from '../heads/data.js';
 import { probaMetrics } from '../heads/metrics.js';
-import { weightedCrossEntropyStep } from '../heads/trainStep.js';
 import type { EpochRecord } from '../heads/index.js';
+import { createTrainingEngine } from '../training/engine.js';
+import { adamSpec, sgdSpec, type OptimizerSpec } from '../training/optimizer.js';
 import { FttlError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { deriveSeed } from '../data/deriveSeed.js';
@@ -29,6 +30,8 @@ export interface FinetuneTrainArgs {
   /** Called after each epoch (after onBest). */
   onEpoch?: (epoch: EpochRecord, imagesPerSecond: number) => void;
   onBatch?: (epoch: number, batch: number, batches: number) => void;
+  /** Scored with the final (best) weights, on the training engine. */
+  test?: SplitData;
   signal?: AbortSignal;
 }
 
@@ -40,12 +43,17 @@ export interface FinetuneTrainResult {
   imagesPerSecond: Throughput;
   /** True when the signal stopped training; the network then holds the best finished epoch's weights. */
   cancelled: boolean;
+  /** Who ran the training steps: 'onnxruntime-cpu', 'tfjs-wasm', … */
+  trainer: string;
+  /** Why onnxruntime did not train, when it could not. */
+  trainerFallback?: string;
+  /** Class probabilities of `test` (row-major), when a test split was given and an epoch finished. */
+  testProbs?: Float32Array;
 }
 
 /** The optimiser of the config (Keras SGD(momentum) = tf.train.momentum for a constant learning rate). */
-export function makeOptimizer(config: FinetuneConfig): tf.Optimizer {
-  if (config.optimizer === 'adam') return tf.train.adam(config.learningRate, 0.9, 0.999, 1e-7);
-  return config.momentum > 0 ? tf.train.momentum(config.learningRate, config.momentum, false) : tf.train.sgd(config.learningRate);
+export function optimizerSpec(config: FinetuneConfig): OptimizerSpec {
+  return config.optimizer === 'adam' ? adamSpec(config.learningRate) : sgdSpec(config.learningRate, config.momentum);
 }
 
 /**
@@ -53,7 +61,9 @@ export function makeOptimizer(config: FinetuneConfig): tf.Optimizer {
  * per epoch, (class-weighted) categorical cross-entropy averaged over the batch, the optimiser's
  * step on the trainable weights only, then the validation loss. The best epoch's weights are kept
  * (in memory, and through `onBest` on disk) and restored at the end, also when cancelled. The
- * next batch is read from disk while the current one trains.
+ * next batch is read from disk while the current one trains. The steps run on the training engine
+ * (onnxruntime where it can, else tfjs); the network's tfjs model holds the weights whenever
+ * `onBest` runs and at the end.
  */
 export async function trainFinetune(args: FinetuneTrainArgs): Promise<FinetuneTrainResult> {
   const { net, config, train, val, signal } = args;
@@ -61,17 +71,22 @@ export async function trainFinetune(args: FinetuneTrainArgs): Promise<FinetuneTr
   const n = train.labels.length;
   if (n === 0) throw new FttlError('bad-input', 'The training split has no usable image.');
   const rng = new Rng(deriveSeed(config.seed, 'finetune'));
-  const optimizer = makeOptimizer(config);
-  const vars = net.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const headLayers = new Set(net.nodes.filter((node) => node.part === 'head').map((node) => node.name));
+  const engine = await createTrainingEngine({
+    model: net.model,
+    optimizer: optimizerSpec(config),
+    bnTraining: (layer) => headLayers.has(layer) || config.batchNorm === 'train',
+    tfjsForward: (x, dropoutSeed) => forwardTrain(net, x, { backboneBatchNorm: config.batchNorm, dropoutSeed }),
+  });
   const sw = sampleWeights(train.labels, K, config.classWeight);
   const order = Array.from({ length: n }, (_, i) => i);
-  const cutShape = net.plan.cutShape;
   const batches = Math.ceil(n / config.batchSize);
   const history: EpochRecord[] = [];
   const imagesPerSecond: Throughput = [];
   const monitor = val && val.labels.length > 0 ? 'val_loss' : 'loss';
-  let best: { loss: number; epoch: number; weights: tf.Tensor[] } | null = null;
+  let best: { loss: number; epoch: number; weights: Float32Array[] } | null = null;
   let cancelled = false;
+  let testProbs: Float32Array | undefined;
 
   try {
     for (let epoch = 1; epoch <= config.epochs && !cancelled; epoch++) {
@@ -95,10 +110,7 @@ export async function trainFinetune(args: FinetuneTrainArgs): Promise<FinetuneTr
         }
         const labels = Int32Array.from(idx, (i) => train.labels[i]!);
         const weights = Float32Array.from(idx, (i) => sw[i]!);
-        const dropoutSeed = rng.seed();
-        const step = weightedCrossEntropyStep(optimizer, vars, xs, [idx.length, ...cutShape], labels, weights, K, (x) =>
-          forwardTrain(net, x, { backboneBatchNorm: config.batchNorm, dropoutSeed }),
-        );
+        const step = await engine.step({ xs, count: idx.length, labels, weights, dropoutSeed: rng.seed() });
         if (!Number.isFinite(step.loss)) {
           throw new FttlError('bad-input', `The training loss became ${step.loss}: lower the learning rate (now ${config.learningRate}).`);
         }
@@ -111,7 +123,7 @@ export async function trainFinetune(args: FinetuneTrainArgs): Promise<FinetuneTr
       const trainSeconds = (performance.now() - t0) / 1000;
       const rec: EpochRecord = { epoch, loss: lossSum / seen, accuracy: correct / seen, seconds: 0 };
       if (monitor === 'val_loss') {
-        const m = await evaluateSplit(net, val!, config.batchSize, signal);
+        const m = await evaluateSplit(net, val!, config.batchSize, signal, engine.predict);
         if (m === 'cancelled') {
           cancelled = true;
           break;
@@ -124,33 +136,32 @@ export async function trainFinetune(args: FinetuneTrainArgs): Promise<FinetuneTr
       imagesPerSecond.push(seen / trainSeconds);
       const watched = monitor === 'val_loss' ? rec.valLoss! : rec.loss;
       if (!best || watched < best.loss) {
-        best?.weights.forEach((t) => t.dispose());
-        best = { loss: watched, epoch, weights: net.model.getWeights().map((t) => t.clone()) };
+        best = { loss: watched, epoch, weights: engine.snapshot() };
+        engine.commit();
         await args.onBest?.(rec);
       }
       args.onEpoch?.(rec, seen / trainSeconds);
     }
     // The best epoch's weights (BatchNorm statistics included) are what the run keeps.
-    if (best) net.model.setWeights(best.weights);
+    if (best) engine.restore(best.weights);
+    else engine.commit();
+    if (best && args.test) {
+      const probs = await predictSplit(net, args.test, config.batchSize, undefined, engine.predict);
+      if (probs !== 'cancelled') testProbs = probs;
+    }
   } finally {
-    best?.weights.forEach((t) => t.dispose());
-    disposeOptimizer(optimizer);
+    engine.dispose();
   }
-  return { history, bestEpoch: best?.epoch ?? null, monitor, imagesPerSecond, cancelled };
+  return { history, bestEpoch: best?.epoch ?? null, monitor, imagesPerSecond, cancelled, trainer: engine.name, trainerFallback: engine.fallbackReason, testProbs };
 }
+
+type Predict = (xs: Float32Array, count: number) => Promise<Float32Array>;
 
 /**
- * tfjs 4.22's MomentumOptimizer.dispose() forgets the learning-rate scalar its SGD base keeps
- * (`c`): one tensor leaked per run. Free it too.
+ * Class probabilities of the network (inference mode) for every item of a split, in batches, by
+ * `predict` (a training engine's) or else the network's tfjs model.
  */
-function disposeOptimizer(optimizer: tf.Optimizer): void {
-  optimizer.dispose();
-  const c = (optimizer as unknown as { c?: tf.Tensor }).c;
-  if (c && !c.isDisposed) c.dispose();
-}
-
-/** Class probabilities of the network (inference mode) for every item of a split, in batches. */
-export async function predictSplit(net: FinetuneNetwork, split: { labels: Int32Array; load: BatchLoader }, batchSize: number, signal?: AbortSignal): Promise<Float32Array | 'cancelled'> {
+export async function predictSplit(net: FinetuneNetwork, split: { labels: Int32Array; load: BatchLoader }, batchSize: number, signal?: AbortSignal, predict?: Predict): Promise<Float32Array | 'cancelled'> {
   const n = split.labels.length;
   const K = net.numClasses;
   const out = new Float32Array(n * K);
@@ -164,15 +175,17 @@ export async function predictSplit(net: FinetuneNetwork, split: { labels: Int32A
       await pending?.catch(() => undefined);
       return 'cancelled';
     }
-    tf.tidy(() => {
-      const probs = net.model.predict(tf.tensor(xs, [idx.length, ...net.plan.cutShape])) as tf.Tensor;
-      out.set(probs.dataSync(), start * K);
-    });
+    if (predict) out.set((await predict(xs, idx.length)).subarray(0, idx.length * K), start * K);
+    else
+      tf.tidy(() => {
+        const probs = net.model.predict(tf.tensor(xs, [idx.length, ...net.plan.cutShape])) as tf.Tensor;
+        out.set(probs.dataSync(), start * K);
+      });
   }
   return out;
 }
 
-async function evaluateSplit(net: FinetuneNetwork, split: SplitData, batchSize: number, signal?: AbortSignal): Promise<{ loss: number; accuracy: number } | 'cancelled'> {
-  const probs = await predictSplit(net, split, batchSize, signal);
+async function evaluateSplit(net: FinetuneNetwork, split: SplitData, batchSize: number, signal: AbortSignal | undefined, predict: Predict): Promise<{ loss: number; accuracy: number } | 'cancelled'> {
+  const probs = await predictSplit(net, split, batchSize, signal, predict);
   return probs === 'cancelled' ? probs : probaMetrics(probs, split.labels, net.numClasses);
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng.js';
 import type { HeadConfig } from './types.js';
-import { KerasAdadelta } from './kerasAdadelta.js';
+import { adadeltaSpec, adamSpec, sgdSpec, type OptimizerSpec } from '../training/optimizer.js';
 
 /**
  * The seed's Keras head: per hidden size, Dense(relu) [-> BatchNorm] [-> Dropout], then Dense(softmax).
@@ -37,15 +37,15 @@ export function buildMlp(config: HeadConfig, dim: number, numClasses: number, rn
   return model;
 }
 
-/** tf.train optimiser for the config, with Keras 2's constants rather than tfjs's. */
-export function makeOptimizer(config: HeadConfig): tf.Optimizer {
+/** The config's optimiser, with Keras 2's constants rather than tfjs's. */
+export function optimizerSpec(config: HeadConfig): OptimizerSpec {
   switch (config.optimizer) {
     case 'adadelta':
-      return new KerasAdadelta(config.learningRate, 0.95, 1e-7);
+      return adadeltaSpec(config.learningRate);
     case 'adam':
-      return tf.train.adam(config.learningRate, 0.9, 0.999, 1e-7);
+      return adamSpec(config.learningRate);
     case 'sgd':
-      return tf.train.sgd(config.learningRate);
+      return sgdSpec(config.learningRate);
   }
 }
 

@@ -39,6 +39,7 @@ export async function saveHead(head: TrainedHead, dir: string): Promise<void> {
     history: head.history,
     bestEpoch: head.bestEpoch,
     stoppedEarly: head.stoppedEarly,
+    ...(head.trainer ? { trainer: head.trainer } : {}),
   };
   const weights = new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
 
@@ -119,6 +120,7 @@ function parseHeadJson(raw: unknown, path: string): Omit<TrainedHead, 'model'> {
   if (!Array.isArray(raw.history) || !raw.history.every(isEpochRecord)) fail('"history" must be a list of epoch records');
   if (!(raw.bestEpoch === null || posInt(raw.bestEpoch, 1))) fail('"bestEpoch" must be null or an epoch number');
   if (typeof raw.stoppedEarly !== 'boolean') fail('"stoppedEarly" must be true or false');
+  if (!(raw.trainer === undefined || typeof raw.trainer === 'string')) fail('"trainer" must be a string when present');
   return {
     config,
     numClasses: raw.numClasses as number,
@@ -126,6 +128,7 @@ function parseHeadJson(raw: unknown, path: string): Omit<TrainedHead, 'model'> {
     history: raw.history as EpochRecord[],
     bestEpoch: raw.bestEpoch as number | null,
     stoppedEarly: raw.stoppedEarly as boolean,
+    ...(typeof raw.trainer === 'string' ? { trainer: raw.trainer } : {}),
   };
 }
 

@@ -50,6 +50,10 @@ export interface TrainedHead {
   /** Epoch (from 1) whose weights the model holds when validation data chose them; null otherwise. */
   bestEpoch: number | null;
   stoppedEarly: boolean;
+  /** Who ran the training steps (MLPs: 'onnxruntime-cpu', 'tfjs-wasm', …; absent for L-BFGS). */
+  trainer?: string;
+  /** Why onnxruntime did not train it, when it was tried and could not. */
+  trainerNote?: string;
 }
 
 /** What trainHead takes: features + labels in [0, numClasses), optional validation slice (for val metrics and early stopping). */

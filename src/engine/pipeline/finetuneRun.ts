@@ -13,7 +13,6 @@ import {
   headFromRun,
   planFinetune,
   pooledDim,
-  predictSplit,
   PrefixStore,
   randomHead,
   readHeadRun,
@@ -147,6 +146,7 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<RunResult> 
         config,
         train: { labels: labelsOf(trainPrep.items), load: trainSource.load },
         val: valPrep.items.length > 0 ? { labels: labelsOf(valPrep.items), load: valSource.load } : undefined,
+        test: { labels: labelsOf(testPrep.items), load: testSource.load },
         signal: opts.signal,
         onBatch: (epoch, b) =>
           opts.onProgress?.({ phase: 'fine-tune', done: (epoch - 1) * batches + b, total, message: `epoch ${epoch}/${config.epochs} batch ${b}/${batches}${lastEpoch}` }),
@@ -177,9 +177,9 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<RunResult> 
     }
 
     try {
-      // The network holds the best epoch's weights: score it on the test split (cached prefix outputs).
-      const probs = await predictSplit(net, { labels: labelsOf(testPrep.items), load: testSource.load }, config.batchSize);
-      if (probs === 'cancelled') throw new FttlError('internal', 'test prediction cannot be cancelled');
+      // The best epoch's weights, scored on the test split (cached prefix outputs) by the training engine.
+      const probs = trained.testProbs;
+      if (!probs) throw new FttlError('internal', 'the test split was not scored');
       const { predictions, yTrue, yPred, rows } = predictionsOf(testPrep.items, probs, splits.classes);
       const metrics = evaluate(yTrue, yPred, rows, splits.classes);
 
@@ -205,7 +205,7 @@ export async function finetuneRun(opts: FinetuneRunOptions): Promise<RunResult> 
         },
         dataset: runDataset(opts.train, splits, { train: labelsOf(trainPrep.items), val: labelsOf(valPrep.items), test: labelsOf(testPrep.items) }),
         skipped,
-        backend: { name: backend.name, threads: backend.threads, runtime: runner.runtime },
+        backend: { name: backend.name, threads: backend.threads, runtime: runner.runtime, trainer: trained.trainer, ...(trained.trainerFallback ? { trainerNote: trained.trainerFallback } : {}) },
         timings: {
           splitSeconds,
           loadBackboneSeconds: loadSeconds,

@@ -70,7 +70,13 @@ export async function transferRun(opts: TransferRunOptions, prepared?: PreparedF
       config: { ...runConfigBase(opts, backbone, features.layer, features.pooling), head: { ...opts.head } },
       dataset: runDataset(opts.train, splits, { train: features.train.labels, val: features.val.labels, test: features.test.labels }),
       skipped: features.skipped,
-      backend: { name: backend.name, threads: backend.threads, runtime: features.runtime },
+      backend: {
+        name: backend.name,
+        threads: backend.threads,
+        runtime: features.runtime,
+        ...(head.trainer ? { trainer: head.trainer } : {}),
+        ...(head.trainerNote ? { trainerNote: head.trainerNote } : {}),
+      },
       timings: {
         splitSeconds: features.seconds.split,
         loadBackboneSeconds: features.seconds.loadBackbone,

@@ -69,7 +69,16 @@ export const runRecordSchema = z.object({
     counts: splitCounts,
   }),
   skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
-  backend: z.object({ name: z.string(), threads: z.number(), runtime: z.string() }),
+  backend: z.object({
+    name: z.string(),
+    threads: z.number(),
+    /** Who ran forward passes (feature extraction, the frozen prefix): 'onnxruntime-cpu', 'tfjs-wasm', … */
+    runtime: z.string(),
+    /** Who ran training steps (MLP heads, fine-tuning); absent in records written before it was recorded and for L-BFGS heads. */
+    trainer: z.string().optional(),
+    /** Why onnxruntime did not run the training steps, when it was tried and could not. */
+    trainerNote: z.string().optional(),
+  }),
   timings: z.record(z.number()),
   featureDim: z.number(),
   history: z.array(epochSchema),
