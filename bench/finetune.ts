@@ -1,11 +1,12 @@
 // Fine-tuning throughput: training images per second per epoch, for the unfrozen block + head on
 // cached prefix outputs (what an epoch costs once the frozen part's outputs are on disk).
-//   npx tsx bench/finetune.ts                                  # VGG-16 block5 + MLP-1, and MobileNet v1 α0.75 (../shared)
+//   npx tsx bench/finetune.ts                                  # VGG-16 block5, MobileNet v1 α0.75 (../shared), MobileNetV2 1.0; + MLP-1
 //   npx tsx bench/finetune.ts --backbone vgg16:random --images 64 --epochs 3 --batch 32 --backend wasm
 // The prefix outputs are synthetic (ReLU-like, seeded) and held in memory, so disk and decoding are
-// left out. Reference on a 2-vCPU Zen 4: PyTorch 1.13 trains VGG-16 block5 + head at ~20 img/s, a
-// tfjs wasm build with the missing gradient kernels added ~5 (../shared/recipes/tfjs-on-cpu.md).
-// Prints a table on stderr and one JSON line per backbone on stdout.
+// left out. Steps run on the training engine FTTL picks (onnxruntime on a CPU; tfjs-node when it is
+// installed; FTTL_RUNTIME=tfjs forces tfjs); `npm run bench -- --peer` times PyTorch on the same work.
+// Prints a table on stderr and one JSON line per backbone on stdout; its `key` (vgg16,
+// mobilenet_v1_0.75, mobilenet_v2_1.0, …) names the same work in bench/peer_torch.py --finetune.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +23,7 @@ import {
   trainFinetune,
 } from '../src/engine/finetune/index.js';
 import { Rng } from '../src/engine/util/rng.js';
+import { ortThreads } from '../src/engine/inference/onnx/ort.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,9 +37,21 @@ const { values } = parseArgs({
 });
 
 const sharedMobileNet = resolve(import.meta.dirname, '../../shared/data/mobilenet_v1_0.75_224_imagenet');
-const backbones = values.backbone ?? ['vgg16:random', ...(existsSync(sharedMobileNet) ? [sharedMobileNet] : [])];
+const backbones = values.backbone ?? ['vgg16:random', existsSync(sharedMobileNet) ? sharedMobileNet : 'mobilenet_v1_0.75:random', 'mobilenet_v2_1.0:random'];
 const epochs = Number(values.epochs);
 const batchSize = Number(values.batch);
+
+/**
+ * The backbone's name in bench/peer_torch.py --finetune (vgg16, mobilenet_v1_0.75, mobilenet_v2_1.0),
+ * which models the last block at 224 px only; none for other cuts, sizes or custom models.
+ */
+function peerKey(b: { architecture: string; alpha?: number; inputSize: number }, blocks: number): string | undefined {
+  if (blocks !== 1 || b.inputSize !== 224) return undefined;
+  if (b.architecture === 'vgg16') return 'vgg16';
+  if (b.architecture !== 'mobilenet_v1' && b.architecture !== 'mobilenet_v2') return undefined;
+  const alpha = b.alpha ?? 1;
+  return `${b.architecture}_${Number.isInteger(alpha) ? alpha.toFixed(1) : String(alpha)}`;
+}
 
 const backend = await initBackend(values.backend as BackendPreference);
 await ensureTrainingKernels();
@@ -74,8 +88,11 @@ for (const source of backbones) {
     JSON.stringify({
       bench: 'finetune',
       backbone: b.name,
+      key: peerKey(b, Number(values.blocks)),
       backend: backend.name,
-      threads: backend.threads,
+      // Who ran the training steps (onnxruntime uses every core unless FTTL_ORT_THREADS says otherwise).
+      trainer: result.trainer,
+      threads: result.trainer.startsWith('onnxruntime') ? ortThreads() : backend.threads,
       trainable: plan.trainableLayers,
       cut: plan.cutLayer,
       images: n,

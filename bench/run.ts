@@ -1,7 +1,7 @@
 // FTTL's benchmark (a script, not a test): `npm run bench` prints a table, `npm run bench -- --json`
 // prints ONE JSON object:
 //   {"backend", "threads", "extract": {"<backbone>": {"imgPerSec", "peakRssMB", "runtime", …, "tfjsWasm": {…}, "pytorch"?: {…}}},
-//    "finetune": {…}, "pipeline": {"seconds", …}, "seedTable": {"images", "backbone", "seconds": {…}, "cachedHeadsSeconds", "targets", …}}
+//    "finetune": {"<backbone>": {…bench/finetune.ts's line, "pytorch"?: {…}, "vsPytorch"?}}, "pipeline": {"seconds", …}, "seedTable": {"images", "backbone", "seconds": {…}, "cachedHeadsSeconds", "targets", …}}
 // Every measurement runs in its own process (bench/child.ts) so its peak RSS and thread pools are its
 // own. Images: deterministic 1000 px JPEGs (bench/images.ts). Weights: seeded random (`:random`),
 // which time exactly like pretrained ones. `imgPerSec` is the extraction path end to end (JPEG
@@ -9,6 +9,9 @@
 // `forwardImgPerSec` the forward pass alone on a decoded batch (median batch), `forwardBestImgPerSec`
 // its fastest batch. Ratios (onnxVsWasm, onnxVsPytorch) compare fastest batches: on a shared machine
 // other processes only ever slow a batch down.
+// With --peer each fine-tuning entry also gets `pytorch` ({imgPerSec, threads, version, …}: the same
+// block + MLP-1 head trained by bench/peer_torch.py --finetune on as many images, epochs and batch)
+// and `vsPytorch` (FTTL steady img/s / PyTorch steady img/s).
 // Options: --json, --peer (PyTorch reference via Debian's python3-torch), --quick, --budget <s per
 // measurement>, --backbones a,b,c, --settle (wait for idle CPUs before each measurement, Linux),
 // --no-wasm, --no-pipeline, --no-finetune, --pipeline-backbone <name>, --no-extract (skip the extraction
@@ -147,7 +150,7 @@ async function main() {
   const images = await benchImages({ perClass: values.quick ? 16 : 32, classes: 3 });
   if (backbones.length) log(`images: ${images.files.length} × ${images.size} px JPEG in ${images.dir}`);
   const python = values.peer ? findTorchPython() : undefined;
-  if (values.peer && !python) log('PyTorch peer: no Python with torch + torchvision found (Debian: apt-get install python3-torch python3-torchvision python3-pil); skipped');
+  if (values.peer && !python) log('PyTorch peer: no Python with torch + torchvision found (Debian: apt-get install python3-torch python3-torchvision python3-pil libopenblas0); skipped');
 
   const extract: Record<string, Record<string, unknown>> = {};
   let backend = 'unknown';
@@ -216,6 +219,7 @@ async function main() {
     await settle();
     const r = await tsx('bench/finetune.ts', values.quick ? ['--epochs', '2'] : []);
     const lines = jsonLines(r);
+    if (python) for (const l of lines) await finetunePeer(python, l);
     finetune = lines.length
       ? Object.fromEntries(lines.map((l, i) => [String(l.backbone ?? i), l]))
       : { error: `bench/finetune.ts failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
@@ -277,11 +281,53 @@ async function main() {
     line(cols),
     ...rows.map(line),
     '',
-    ...Object.entries(finetune).map(([k, v]) => `fine-tuning ${k}: ${typeof v === 'object' && v && 'steadyImagesPerSecond' in v ? `${String((v as Record<string, unknown>).steadyImagesPerSecond)} img/s (steady epochs)` : JSON.stringify(v)}`),
+    ...Object.entries(finetune).map(([k, v]) => finetuneLine(k, v)),
     seedTableLine(seedTable),
     `pipeline: ${typeof pipeline.seconds === 'number' ? `${pipeline.seconds} s` : JSON.stringify(pipeline)}${pipeline.runtime ? ` (${pipeline.images} images, ${pipeline.backbone}, features by ${pipeline.runtime}; extraction ${pipeline.extractSeconds} s)` : ''}`,
   ];
   process.stdout.write(out.join('\n') + '\n');
+}
+
+/**
+ * --peer: the same fine-tuning work in PyTorch (bench/peer_torch.py --finetune <key>, as many images,
+ * epochs and batch as FTTL's run), into `l.pytorch` and `l.vsPytorch` (FTTL / PyTorch steady img/s).
+ */
+async function finetunePeer(python: string, l: Record<string, unknown>): Promise<void> {
+  const key = l.key;
+  if (typeof key !== 'string' || typeof l.images !== 'number' || typeof l.batchSize !== 'number') return;
+  const epochs = Array.isArray(l.imagesPerSecond) && l.imagesPerSecond.length > 0 ? l.imagesPerSecond.length : 3;
+  log(`fine-tuning ${key}: PyTorch…`);
+  await settle();
+  try {
+    const args = ['--finetune', key, '--images-ft', String(l.images), '--epochs', String(epochs), '--batch', String(l.batchSize)];
+    const r = await run(python, [join(ROOT, 'bench', 'peer_torch.py'), ...args]);
+    const peer = lastJson(r, `${key} PyTorch fine-tuning`) as { torch: string; threads: number; finetune?: Record<string, Record<string, number>> };
+    const t = peer.finetune?.[key];
+    if (!t || typeof t.imgPerSec !== 'number') throw new Error(`${key} PyTorch fine-tuning: no result in ${JSON.stringify(peer).slice(0, 200)}`);
+    l.pytorch = {
+      imgPerSec: round(t.imgPerSec),
+      imagesPerSecond: t.imagesPerSecond,
+      threads: peer.threads,
+      version: peer.torch,
+      images: t.images,
+      steps: t.steps,
+      batch: t.batch,
+      peakRssMB: t.peakRssMB,
+    };
+    if (typeof l.steadyImagesPerSecond === 'number' && t.imgPerSec > 0) l.vsPytorch = round(l.steadyImagesPerSecond / t.imgPerSec);
+  } catch (err) {
+    l.pytorch = { error: (err as Error).message };
+  }
+}
+
+function finetuneLine(name: string, v: unknown): string {
+  if (!v || typeof v !== 'object' || !('steadyImagesPerSecond' in v)) return `fine-tuning ${name}: ${JSON.stringify(v)}`;
+  const e = v as Record<string, unknown>;
+  let line = `fine-tuning ${name}: ${String(e.steadyImagesPerSecond)} img/s (steady epochs, ${String(e.trainer ?? '?')}, ${String(e.threads ?? '?')} threads)`;
+  const p = e.pytorch as Record<string, unknown> | undefined;
+  if (p?.error !== undefined) line += `; PyTorch: ${String(p.error)}`;
+  else if (p) line += `; PyTorch ${String(p.version)} ${String(p.imgPerSec)} img/s (${String(p.threads)} threads); FTTL/PyTorch ${String(e.vsPytorch ?? '—')}`;
+  return line;
 }
 
 function seedTableLine(t: Record<string, unknown>): string {
