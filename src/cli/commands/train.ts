@@ -46,6 +46,7 @@ export function runResultJson(r: RunResult) {
     report: m.report,
     backend: r.record.backend.name,
     runtime: r.record.backend.runtime,
+    ...(r.record.backend.trainer ? { trainer: r.record.backend.trainer } : {}),
     runDir: r.runDir,
     skipped: r.record.skipped,
     predictions: r.predictions,
@@ -63,7 +64,9 @@ export function runResultText(r: RunResult): string {
     ...m.confusionMatrix.map((row, i) => `  ${m.classes[i]!.padEnd(16)} ${row.map((v) => String(v).padStart(5)).join('')}`),
   ];
   if (r.record.skipped.length) lines.push('', `Skipped ${r.record.skipped.length} unreadable file(s):`, ...r.record.skipped.map((s) => `  ${s.path}: ${s.reason}`));
-  lines.push('', `Features computed by ${r.record.backend.runtime}; run saved in ${r.runDir}`);
+  const b = r.record.backend;
+  const trained = b.trainer ? `, trained on ${b.trainer}${b.trainerNote ? ` (onnxruntime could not: ${b.trainerNote})` : ''}` : '';
+  lines.push('', `Features computed by ${b.runtime}${trained}; run saved in ${r.runDir}`);
   return lines.join('\n');
 }
 

@@ -179,3 +179,50 @@ test('Sum and Mean match the cpu backend over leading, trailing and mixed axes',
   const ints = await onBoth(() => tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 0).toFloat());
   assert.deepEqual(Array.from(ints.wasm), [4, 6]);
 });
+
+test('MaxPoolGrad matches the cpu backend (overlaps, same/explicit padding, odd sizes, ties)', async () => {
+  // tfjs-backend-wasm 4.22's own kernel drops the gradient of windows whose values are all ≤ 0 and
+  // sends ties to the last maximum (the cpu backend, the reference, picks the first).
+  type PoolCase = { x: [number, number, number, number]; k: number | [number, number]; stride: number | [number, number]; pad: Pad | number; round?: 'floor' | 'round' | 'ceil' };
+  const cases: PoolCase[] = [
+    { x: [2, 6, 6, 3], k: 2, stride: 2, pad: 'valid' },
+    { x: [2, 5, 5, 3], k: 2, stride: 2, pad: 'valid' }, // odd size: the last row/column is dropped
+    { x: [2, 5, 5, 3], k: 2, stride: 1, pad: 'same' }, // overlapping
+    { x: [2, 7, 5, 4], k: 3, stride: 2, pad: 'same' }, // overlapping, odd, padded
+    { x: [1, 9, 8, 5], k: 3, stride: 1, pad: 'valid' },
+    { x: [1, 8, 7, 2], k: [3, 2], stride: [2, 1], pad: 'same' },
+    { x: [2, 6, 6, 3], k: 3, stride: 2, pad: [[0, 0], [1, 0], [0, 2], [0, 0]] },
+    { x: [1, 6, 6, 2], k: 2, stride: 1, pad: [[0, 0], [3, 0], [0, 2], [0, 0]] }, // windows wholly in the padding
+    { x: [1, 7, 7, 3], k: 3, stride: 2, pad: 1, round: 'ceil' },
+    { x: [2, 14, 14, 16], k: 2, stride: 2, pad: 'valid' }, // VGG-style block pool
+  ];
+  for (const [i, c] of cases.entries()) {
+    const n = c.x.reduce((a, b) => a * b, 1);
+    // Raw values, a ReLU of them (all-zero windows: ties at 0) and coarse values (ties elsewhere).
+    const raw = randomData(n, 100 + i);
+    const inputs: [string, Float32Array][] = [
+      ['raw', raw],
+      ['relu', raw.map((v) => Math.max(0, v - 0.3))],
+      ['ties', raw.map((v) => Math.round(v * 2) / 2)],
+    ];
+    const attrs = { filterSize: c.k, strides: c.stride, pad: c.pad, dimRoundingMode: c.round } as unknown as tf.NamedAttrMap;
+    for (const [kind, x] of inputs) {
+      const outShape = tf.tidy(() => (tf.engine().runKernel('MaxPool', { x: tf.tensor4d(x, c.x) }, attrs) as tf.Tensor).shape);
+      const dy = randomData(outShape.reduce((a, b) => a * b, 1), 200 + i);
+      const r = await onBoth(() => {
+        const xt = tf.tensor4d(x, c.x);
+        const y = tf.engine().runKernel('MaxPool', { x: xt }, attrs) as tf.Tensor;
+        return tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor(dy, outShape), input: xt, output: y }, attrs) as tf.Tensor;
+      });
+      assert.deepEqual(r.shape, c.x);
+      assert.ok(relError(r.wasm, r.cpu) < 1e-6, `case ${i} ${kind}: ${relError(r.wasm, r.cpu)}`);
+    }
+  }
+  // Through tf.grad, as a model's backward pass reaches it (MaxPool's gradient → MaxPoolGrad).
+  const x = randomData(2 * 9 * 9 * 4, 300).map((v) => Math.max(0, v));
+  const w = randomData(5 * 5 * 4, 301);
+  const g = await onBoth(() =>
+    tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(tf.relu(v) as tf.Tensor4D, 3, 2, 'same'), tf.tensor(w, [1, 5, 5, 4]))))(tf.tensor4d(x, [2, 9, 9, 4])),
+  );
+  assert.ok(relError(g.wasm, g.cpu) < 1e-6, `tf.grad: ${relError(g.wasm, g.cpu)}`);
+});

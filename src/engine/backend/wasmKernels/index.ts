@@ -4,18 +4,21 @@
 //   Conv2DBackpropInput — registered, but a plain C++ loop (minutes for a VGG block-5 step);
 //   BatchMatMul with a transposed operand (every Dense layer's backward pass) — a naive loop;
 //   Tile — an index computation per element (BatchNorm's gradient tiles its scale to the activation);
-//   Sum / Mean over leading axes — a full transpose first (BatchNorm reduces over N, H, W).
+//   Sum / Mean over leading axes — a full transpose first (BatchNorm reduces over N, H, W);
+//   MaxPoolGrad — registered, but wrong: all-≤0 windows lose their gradient, ties go to the last max.
 // Conv gradients are composed from wasm's own fast kernels (XNNPACK conv/matmul, C++ pad/slice/
-// transpose; convGradients.ts); the depthwise filter gradient, Tile and leading-axis reductions are
-// plain loops over the wasm heap (cheaper than any composition). All are pinned against the cpu
-// backend (test/engine/finetune/wasmKernels.test.ts). This leans on tfjs 4.22.0's kernel registry
-// and backend internals (TensorInfo, disposeData, the heap): the version is pinned for that.
+// transpose; convGradients.ts); the depthwise filter gradient, Tile, leading-axis reductions and
+// MaxPoolGrad are plain loops over the wasm heap (cheaper than any composition). All are pinned
+// against the cpu backend (test/engine/finetune/wasmKernels.test.ts). This leans on tfjs 4.22.0's
+// kernel registry and backend internals (TensorInfo, disposeData, the heap): the version is pinned
+// for that.
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dFilterGradient, conv2dInputGradient, depthwiseFilterGradient, depthwiseInputGradient } from './convGradients.js';
 import { convGeometry } from './geometry.js';
 import { withScope, type WasmHeapBackend } from './kernelScope.js';
+import { maxPoolGradOnHeap } from './maxPoolGrad.js';
 import { reduceLeadingAxes } from './reduce.js';
 import { tileOnHeap } from './tile.js';
 
@@ -31,6 +34,7 @@ export const WASM_TRAINING_KERNELS = [
   'Tile',
   'Sum',
   'Mean',
+  'MaxPoolGrad',
 ] as const;
 
 type Attrs = Record<string, unknown> & {
@@ -142,6 +146,11 @@ export function registerWasmTrainingKernels(): void {
         saved.get(name),
       ),
     ),
+    kernelFor('MaxPoolGrad', (args) => {
+      const { dy, input } = args.inputs as { dy: TensorInfo; input: TensorInfo };
+      const a = args.attrs as unknown as Attrs & { filterSize: number | [number, number] };
+      return maxPoolGradOnHeap(args.backend as unknown as WasmHeapBackend, dy, input, a.filterSize, a.strides, a.pad, a.dimRoundingMode);
+    }),
   ];
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, BACKEND)) tf.unregisterKernel(config.kernelName, BACKEND);
