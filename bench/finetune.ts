@@ -7,8 +7,6 @@
 // installed; FTTL_RUNTIME=tfjs forces tfjs); `npm run bench -- --peer` times PyTorch on the same work.
 // Prints a table on stderr and one JSON line per backbone on stdout; its `key` (vgg16,
 // mobilenet_v1_0.75, mobilenet_v2_1.0, …) names the same work in bench/peer_torch.py --finetune.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { describeBackend, initBackend, type BackendPreference } from '../src/engine/backend/selectBackend.js';
@@ -24,6 +22,7 @@ import {
 } from '../src/engine/finetune/index.js';
 import { Rng } from '../src/engine/util/rng.js';
 import { ortThreads } from '../src/engine/inference/onnx/ort.js';
+import { finetuneBackbones } from './backbones.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,8 +35,7 @@ const { values } = parseArgs({
   },
 });
 
-const sharedMobileNet = resolve(import.meta.dirname, '../../shared/data/mobilenet_v1_0.75_224_imagenet');
-const backbones = values.backbone ?? ['vgg16:random', existsSync(sharedMobileNet) ? sharedMobileNet : 'mobilenet_v1_0.75:random', 'mobilenet_v2_1.0:random'];
+const backbones = values.backbone ?? finetuneBackbones();
 const epochs = Number(values.epochs);
 const batchSize = Number(values.batch);
 
@@ -75,11 +73,16 @@ for (const source of backbones) {
     return out;
   };
   process.stderr.write(`${b.name}: ${plan.trainableLayers.length} layers trained (${plan.trainableLayers[0]} … ${plan.featureLayer}) + MLP-1 head, cut ${plan.cutLayer} ${plan.cutShape.join('×')}, ${n} images, batch ${batchSize}\n`);
+  // tfjs tensors alive after each epoch: flat when nothing leaks per step.
+  const tensorsPerEpoch: number[] = [];
   const result = await trainFinetune({
     net,
     config: finetuneConfig({ epochs, batchSize, learningRate: 1e-4 }),
     train: { labels, load },
-    onEpoch: (r, ips) => process.stderr.write(`  epoch ${r.epoch}: ${ips.toFixed(2)} img/s (${r.seconds.toFixed(1)} s)\n`),
+    onEpoch: (r, ips) => {
+      tensorsPerEpoch.push(tf.memory().numTensors);
+      process.stderr.write(`  epoch ${r.epoch}: ${ips.toFixed(2)} img/s (${r.seconds.toFixed(1)} s)\n`);
+    },
   });
   const ips = result.imagesPerSecond;
   const steady = ips.length > 1 ? ips.slice(1) : ips; // epoch 1 includes one-off kernel setup
@@ -99,6 +102,9 @@ for (const source of backbones) {
       batchSize,
       imagesPerSecond: ips.map((x) => Math.round(x * 100) / 100),
       steadyImagesPerSecond: Math.round(mean * 100) / 100,
+      // The process's peak so far: run one backbone per process (bench/run.ts does) for its own figure.
+      peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+      tensorsPerEpoch,
     }) + '\n',
   );
   net.model.dispose();

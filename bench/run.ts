@@ -27,6 +27,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { finetuneBackbones, SHARED_MOBILENET_V1 } from './backbones.js';
 import { benchImages } from './images.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -214,15 +215,20 @@ async function main() {
   if (values['no-finetune']) finetune = { skipped: '--no-finetune' };
   else if (!existsSync(join(ROOT, 'bench', 'finetune.ts'))) finetune = { note: 'bench/finetune.ts (the fine-tuning benchmark) is not written yet' };
   else {
-    // bench/finetune.ts (the fine-tuning engineer's) prints one JSON line per backbone on stdout.
-    log('fine-tuning (bench/finetune.ts)…');
-    await settle();
-    const r = await tsx('bench/finetune.ts', values.quick ? ['--epochs', '2'] : []);
-    const lines = jsonLines(r);
-    if (python) for (const l of lines) await finetunePeer(python, l);
-    finetune = lines.length
-      ? Object.fromEntries(lines.map((l, i) => [String(l.backbone ?? i), l]))
-      : { error: `bench/finetune.ts failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+    // bench/finetune.ts prints one JSON line per backbone; one process per backbone, so each peak RSS is its own.
+    finetune = {};
+    for (const source of finetuneBackbones()) {
+      log(`fine-tuning ${source} (bench/finetune.ts)…`);
+      await settle();
+      const r = await tsx('bench/finetune.ts', ['--backbone', source, ...(values.quick ? ['--epochs', '2'] : [])]);
+      const l = jsonLines(r)[0];
+      if (!l) {
+        finetune[source] = { error: `bench/finetune.ts failed (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+        continue;
+      }
+      if (python) await finetunePeer(python, l);
+      finetune[String(l.backbone ?? source)] = l;
+    }
   }
 
   let pipeline: Record<string, unknown>;
@@ -239,8 +245,7 @@ async function main() {
   else {
     // Real ImageNet weights when ../shared has them (random MobileNet weights give ~1e-5 activations
     // that barely train; they time the same).
-    const shared = join(ROOT, '..', 'shared', 'data', 'mobilenet_v1_0.75_224_imagenet');
-    const backbone = values['seed-table-backbone'] ?? (existsSync(shared) ? shared : 'mobilenet_v1_0.75:random');
+    const backbone = values['seed-table-backbone'] ?? (existsSync(SHARED_MOBILENET_V1) ? SHARED_MOBILENET_V1 : 'mobilenet_v1_0.75:random');
     const n = values['seed-table-images'];
     log(`seed table: extract + LR + MLP-1 + MLP-2 + FT#1 + FT#2 on ${n} images with ${backbone}, then the cached heads…`);
     const r = await child(['seed-table', '--backbone', backbone, '--count', n, ...(values.quick ? ['--epochs', '2'] : [])], 'seed table');
