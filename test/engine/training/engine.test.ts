@@ -1,5 +1,6 @@
 // The training engines: onnxruntime trains a network the way tfjs does (same weights after several
-// optimiser steps, BatchNorm statistics included), 'auto' picks onnxruntime and falls back to tfjs
+// optimiser steps — every optimiser's update rule, written into the graph, against tf.train's —
+// BatchNorm statistics included), 'auto' picks onnxruntime and falls back to tfjs
 // with the reason, and a real fine-tuning run trains on onnxruntime end to end.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { createTrainingEngine, type TrainingEngine } from '../../../src/engine/training/engine.js';
-import { adadeltaSpec, sgdSpec, type OptimizerSpec } from '../../../src/engine/training/optimizer.js';
+import { adadeltaSpec, adamSpec, sgdSpec, type OptimizerSpec } from '../../../src/engine/training/optimizer.js';
 import { FttlError } from '../../../src/engine/util/errors.js';
 import { Rng } from '../../../src/engine/util/rng.js';
 import { finetuneRun } from '../../../src/engine/pipeline/finetuneRun.js';
@@ -54,6 +55,9 @@ async function trainWith(runtime: 'onnx' | 'tfjs', build: () => tf.LayersModel, 
 for (const [label, build, optimizer] of [
   ['MobileNet-like block, SGD with momentum', mobilenetLike, sgdSpec(0.05, 0.9)],
   ['strides, padding and a residual add, Keras Adadelta', stridesAndSkips, adadeltaSpec(1.0)],
+  ['MobileNet-like block, Adam', mobilenetLike, adamSpec(0.01)],
+  ['strides, padding and a residual add, plain SGD', stridesAndSkips, sgdSpec(0.1)],
+  ['MobileNet-like block, Keras Adadelta with learning rate 0.5', mobilenetLike, adadeltaSpec(0.5)],
 ] as const) {
   test(`${label}: onnxruntime and tfjs reach the same weights after 6 steps`, async () => {
     const ort = await trainWith('onnx', build, optimizer, 6);

@@ -3,18 +3,18 @@ import type * as Ort from 'onnxruntime-node';
 import { cudaProviderPresent, loadOrt, ortThreads, sessionOptions, type OrtProvider } from '../../inference/onnx/ort.js';
 import { Rng } from '../../util/rng.js';
 import { countCorrect, type TrainingEngine, type TrainingEngineOptions } from '../engine.js';
-import { ArrayOptimizer } from '../optimizer.js';
-import { buildTrainGraphs, gradOutput, paramInput, stateOutput, TRAIN_INPUTS, TRAIN_OUTPUTS } from './trainGraph.js';
+import { ADAM_INPUTS, buildTrainGraphs, paramInput, stateOutput, TRAIN_INPUTS, TRAIN_OUTPUTS } from './trainGraph.js';
 
 /**
- * Training steps on onnxruntime: the model's forward + backward graph (trainGraph.ts) computes the
- * loss and gradients, `ArrayOptimizer` applies tf.train's update rule to the weights, which live
- * here as Float32Arrays between steps and are written back into the tfjs model on `commit()`.
+ * Training steps on onnxruntime: one graph (trainGraph.ts) computes the loss, the gradients and the
+ * optimiser's update; the weights and the optimiser's slots live here as Float32Arrays between
+ * steps (each step's outputs become the next step's inputs) and are written back into the tfjs
+ * model on `commit()`.
  */
 export async function ortTrainingEngine(opts: TrainingEngineOptions): Promise<TrainingEngine> {
   const ort = await loadOrt();
   const { model } = opts;
-  const graphs = buildTrainGraphs(model, { bnTraining: opts.bnTraining });
+  const graphs = buildTrainGraphs(model, { bnTraining: opts.bnTraining, optimizer: opts.optimizer });
   const threads = ortThreads();
   let provider: OrtProvider = cudaProviderPresent() ? 'cuda' : 'cpu';
   const create = async (bytes: Uint8Array) => {
@@ -32,8 +32,10 @@ export async function ortTrainingEngine(opts: TrainingEngineOptions): Promise<Tr
     throw err;
   });
 
-  const values = model.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array));
-  const optimizer = new ArrayOptimizer(opts.optimizer);
+  const values: Float32Array[] = model.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array));
+  const slots: Float32Array[] = graphs.slots.map((slot) => new Float32Array(slot.shape.reduce((a, d) => a * d, 1)));
+  const spec = opts.optimizer;
+  let adamPower = spec.kind === 'adam' ? { beta1: spec.beta1, beta2: spec.beta2 } : undefined;
   const { inputShape, numClasses: K } = graphs;
   const rowSize = inputShape.reduce((a, d) => a * d, 1);
   const paramFeeds = (): Record<string, Ort.Tensor> =>
@@ -57,6 +59,11 @@ export async function ortTrainingEngine(opts: TrainingEngineOptions): Promise<Tr
         [TRAIN_INPUTS.onehot]: new ort.Tensor('float32', onehot, [n, K]),
         [TRAIN_INPUTS.sampleWeight]: new ort.Tensor('float32', sw, [n]),
       };
+      graphs.slots.forEach((slot, k) => (feeds[slot.input] = new ort.Tensor('float32', slots[k]!, slot.shape)));
+      if (adamPower) {
+        feeds[ADAM_INPUTS.c1] = new ort.Tensor('float32', Float32Array.of(1 - adamPower.beta1), []);
+        feeds[ADAM_INPUTS.c2] = new ort.Tensor('float32', Float32Array.of(1 - adamPower.beta2), []);
+      }
       graphs.dropout.forEach((d, k) => {
         // tf.dropout's convention: keep with probability 1 − rate, scaled by 1/(1 − rate).
         const rng = new Rng(b.dropoutSeed + k);
@@ -69,13 +76,11 @@ export async function ortTrainingEngine(opts: TrainingEngineOptions): Promise<Tr
       const out = await trainSession.run(feeds);
       const loss = (out[TRAIN_OUTPUTS.loss]!.data as Float32Array)[0]!;
       const correct = countCorrect(out[TRAIN_OUTPUTS.probs]!.data as Float32Array, b.labels, K);
+      // A non-finite loss leaves the weights as they were (callers stop on it).
       if (Number.isFinite(loss)) {
-        optimizer.apply(
-          graphs.gradients,
-          graphs.gradients.map((i) => values[i]!),
-          graphs.gradients.map((i) => out[gradOutput(i)]!.data as Float32Array),
-        );
-        for (const i of graphs.states) values[i]!.set(out[stateOutput(i)]!.data as Float32Array);
+        for (const i of graphs.states) values[i] = out[stateOutput(i)]!.data as Float32Array;
+        graphs.slots.forEach((slot, k) => (slots[k] = out[slot.output]!.data as Float32Array));
+        if (adamPower && spec.kind === 'adam') adamPower = { beta1: adamPower.beta1 * spec.beta1, beta2: adamPower.beta2 * spec.beta2 };
       }
       return { loss, correct };
     },

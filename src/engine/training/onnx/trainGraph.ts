@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { endianness } from 'node:os';
 import { PROB_EPSILON } from '../../heads/metrics.js';
+import type { OptimizerSpec } from '../optimizer.js';
 import { pair, samePads, UnsupportedModelError } from '../../inference/onnx/exportOnnx.js';
 import { GraphBuilder } from '../../inference/onnx/graph.js';
 import { attr, DataType, encodeModel, type ValueInfoProto } from '../../inference/onnx/onnxProto.js';
@@ -30,6 +31,19 @@ import { attr, DataType, encodeModel, type ValueInfoProto } from '../../inferenc
 export interface TrainGraphOptions {
   /** Whether a BatchNormalization layer normalises with batch statistics while training. */
   bnTraining: (layerName: string) => boolean;
+  /**
+   * With an optimiser the train graph also applies its update: it takes the optimiser's slots and
+   * returns every trainable weight and slot updated (`new_p<i>`, `new_<slot>`) instead of gradients.
+   * Elementwise updates run vectorised in onnxruntime; in JavaScript they took longer than the step.
+   */
+  optimizer?: OptimizerSpec;
+}
+
+/** An optimiser slot (momentum, Adam's moments, Adadelta's accumulators): zeros at the start. */
+export interface SlotInfo {
+  input: string;
+  output: string;
+  shape: number[];
 }
 
 export interface ParamInfo {
@@ -50,10 +64,12 @@ export interface TrainGraphs {
   train: Uint8Array;
   predict: Uint8Array;
   params: ParamInfo[];
-  /** Weights (model.weights indices) the train graph returns a gradient for, as `grad_p<i>`. */
+  /** Without an optimiser: weights (model.weights indices) the train graph returns a gradient for, as `grad_p<i>`. */
   gradients: number[];
-  /** Moving statistics (model.weights indices) the train graph returns updated, as `new_p<i>`. */
+  /** Weights the train graph returns updated, as `new_p<i>`: moving statistics, and with an optimiser the trainable weights. */
   states: number[];
+  /** With an optimiser: its slots, fed back each step. */
+  slots: SlotInfo[];
   dropout: DropoutInput[];
   /** The input's shape without the batch axis (Keras layout). */
   inputShape: number[];
@@ -65,6 +81,8 @@ export const TRAIN_OUTPUTS = { loss: 'loss', probs: 'probs' } as const;
 export const paramInput = (i: number) => `p${i}`;
 export const gradOutput = (i: number) => `grad_p${i}`;
 export const stateOutput = (i: number) => `new_p${i}`;
+/** Adam's bias corrections for the step, 1 − β₁ᵗ and 1 − β₂ᵗ (scalars). */
+export const ADAM_INPUTS = { c1: 'adam_c1', c2: 'adam_c2' } as const;
 
 type Mode = 'train' | 'predict';
 
@@ -106,6 +124,7 @@ export function buildTrainGraphs(model: tf.LayersModel, opts: TrainGraphOptions)
     params,
     gradients: train.gradientOrder,
     states: train.stateOrder,
+    slots: train.slots,
     dropout: train.dropout,
     inputShape: inputShape as number[],
     numClasses,
@@ -123,7 +142,9 @@ class Builder {
   readonly dropout: DropoutInput[] = [];
   gradientOrder: number[] = [];
   stateOrder: number[] = [];
+  readonly slots: SlotInfo[] = [];
   private outputs: ValueInfoProto[] = [];
+  private readonly extraInputs: ValueInfoProto[] = [];
 
   constructor(
     private readonly model: tf.LayersModel,
@@ -154,6 +175,7 @@ class Builder {
       );
       this.loss(probs, K);
       this.backward();
+      inputs.push(...this.extraInputs);
     }
     for (const p of this.params) inputs.push({ name: paramInput(p.index), elemType: DataType.FLOAT, shape: p.shape });
     return Buffer.concat(
@@ -554,10 +576,68 @@ class Builder {
     for (const p of this.params) {
       const parts = this.paramGrads.get(p.index);
       if (!parts) continue;
-      const out = this.g.reserve(gradOutput(p.index));
-      this.g.op(parts.length === 1 ? 'Identity' : 'Sum', parts, {}, out, out);
-      this.gradientOrder.push(p.index);
-      this.outputs.push({ name: out, elemType: DataType.FLOAT, shape: p.shape });
+      const name = this.opts.optimizer ? this.g.fresh(`grad_p${p.index}`) : this.g.reserve(gradOutput(p.index));
+      const grad = parts.length === 1 ? this.g.op('Identity', parts, {}, name, name) : this.g.op('Sum', parts, {}, name, name);
+      if (this.opts.optimizer) this.update(p, grad, this.opts.optimizer);
+      else {
+        this.gradientOrder.push(p.index);
+        this.outputs.push({ name, elemType: DataType.FLOAT, shape: p.shape });
+      }
+    }
+  }
+
+  /**
+   * The optimiser's update of one weight, as tf.train computes it, written with as few elementwise
+   * passes as that allows (they are memory-bound: for a small head they are most of a step), the
+   * last op of each chain writing its graph output directly.
+   */
+  private update(p: ParamInfo, grad: string, spec: OptimizerSpec): void {
+    const w = paramInput(p.index);
+    const c = (v: number) => this.scalar(v);
+    const out = this.g.reserve(stateOutput(p.index));
+    this.stateOrder.push(p.index);
+    this.outputs.push({ name: out, elemType: DataType.FLOAT, shape: p.shape });
+    const slot = (kind: string): { input: string; output: string } => {
+      const input = this.g.reserve(`slot_p${p.index}_${kind}`);
+      const output = this.g.reserve(`new_slot_p${p.index}_${kind}`);
+      this.slots.push({ input, output, shape: p.shape });
+      this.extraInputs.push({ name: input, elemType: DataType.FLOAT, shape: p.shape });
+      this.outputs.push({ name: output, elemType: DataType.FLOAT, shape: p.shape });
+      return { input, output };
+    };
+    const write = (type: string, inputs: string[], output: string) => this.g.op(type, inputs, {}, output, output);
+    // w − lr·d (the multiplication skipped when lr is 1: exact either way).
+    const descend = (d: string) => write('Sub', [w, spec.learningRate === 1 ? d : this.op('Mul', [d, c(spec.learningRate)])], out);
+    switch (spec.kind) {
+      case 'sgd': {
+        if (spec.momentum === 0) return void descend(grad);
+        const a = slot('momentum');
+        descend(write('Add', [this.op('Mul', [a.input, c(spec.momentum)]), grad], a.output));
+        return;
+      }
+      case 'adam': {
+        if (!this.extraInputs.some((i) => i.name === ADAM_INPUTS.c1)) {
+          for (const name of [ADAM_INPUTS.c1, ADAM_INPUTS.c2]) this.extraInputs.push({ name: this.g.reserve(name), elemType: DataType.FLOAT, shape: [] });
+        }
+        const m = slot('m');
+        const v = slot('v');
+        const m1 = write('Add', [this.op('Mul', [m.input, c(spec.beta1)]), this.op('Mul', [grad, c(1 - spec.beta1)])], m.output);
+        const v1 = write('Add', [this.op('Mul', [v.input, c(spec.beta2)]), this.op('Mul', [this.op('Mul', [grad, grad]), c(1 - spec.beta2)])], v.output);
+        const denom = this.op('Add', [this.op('Sqrt', [this.op('Div', [v1, ADAM_INPUTS.c2])]), c(spec.epsilon)]);
+        write('Add', [this.op('Mul', [this.op('Div', [this.op('Div', [m1, ADAM_INPUTS.c1]), denom]), c(-spec.learningRate)]), w], out);
+        return;
+      }
+      case 'adadelta': {
+        const a = slot('accum_grad');
+        const u = slot('accum_update');
+        const acc = write('Add', [this.op('Mul', [a.input, c(spec.rho)]), this.op('Mul', [this.op('Mul', [grad, grad]), c(1 - spec.rho)])], a.output);
+        // √(u + ε) / √(acc + ε) as one square root of the quotient: one pass fewer.
+        const ratio = this.op('Sqrt', [this.op('Div', [this.op('Add', [u.input, c(spec.epsilon)]), this.op('Add', [acc, c(spec.epsilon)])])]);
+        const step = this.op('Mul', [ratio, grad]);
+        write('Add', [this.op('Mul', [u.input, c(spec.rho)]), this.op('Mul', [this.op('Mul', [step, step]), c(1 - spec.rho)])], u.output);
+        descend(step);
+        return;
+      }
     }
   }
 }
