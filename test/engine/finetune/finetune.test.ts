@@ -27,15 +27,14 @@ import { finetuneRun, type FinetuneRunOptions } from '../../../src/engine/pipeli
 import { transferRun } from '../../../src/engine/pipeline/transferRun.js';
 import { readRun } from '../../../src/engine/runs/runStore.js';
 import { FttlError } from '../../../src/engine/util/errors.js';
-import { sharedData } from '../../helpers/shared.js';
-import { retina, retinaSubset } from './fixtures.js';
+import { mobilenet025, retina, retinaSubset, smallRunOptions } from './fixtures.js';
 
 // Transfer runs here compute features with tfjs (independent of the optional ONNX runtime).
 process.env.FTTL_RUNTIME = 'tfjs';
 
 // Keras' MobileNet v1 α0.25 ImageNet weights (real activations; seeded-random nets' vanish): BatchNorm in
 // the trainable block, a 7×7×256 cut, cheap at 224 px.
-const h5 = sharedData('keras_mobilenet_0.25_224_notop/mobilenet_2_5_224_tf_no_top.h5');
+const h5 = mobilenet025;
 const BACKBONE = h5.path;
 const skip = retina.skip || h5.skip;
 let dir: string;
@@ -54,17 +53,8 @@ after(async () => {
 });
 
 const base = (over: Partial<FinetuneRunOptions> = {}): FinetuneRunOptions => ({
-  train,
-  test: testSet,
-  backbone: BACKBONE,
-  resizeMode: 'stretch',
+  ...smallRunOptions(dir, train, testSet),
   finetune: { epochs: 2, batchSize: 8, learningRate: 0.01 },
-  seed: 1,
-  testFraction: 0.3,
-  valFraction: 0.2,
-  runsDir: join(dir, 'runs'),
-  featureCacheDir: join(dir, 'cache'),
-  batchSize: 16,
   ...over,
 });
 

@@ -7,6 +7,24 @@ import { sharedData } from '../../helpers/shared.js';
 
 export const retina = sharedData('retinamnist28');
 export const mobilenetV1 = sharedData('mobilenet_v1_0.75_224_imagenet');
+/** Keras' MobileNet v1 α0.25 ImageNet weights: real activations, BatchNorm in the last block, cheap at 224 px. */
+export const mobilenet025 = sharedData('keras_mobilenet_0.25_224_notop/mobilenet_2_5_224_tf_no_top.h5');
+
+/** What the small pipeline runs of the tests share: MobileNet α0.25, seed 1, runs and caches under `dir`. */
+export function smallRunOptions(dir: string, train: string, test: string) {
+  return {
+    train,
+    test,
+    backbone: mobilenet025.path,
+    resizeMode: 'stretch' as const,
+    seed: 1,
+    testFraction: 0.3,
+    valFraction: 0.2,
+    runsDir: join(dir, 'runs'),
+    featureCacheDir: join(dir, 'cache'),
+    batchSize: 16,
+  };
+}
 
 /**
  * `<dir>/<split>/<class>/…`: the first `perClass[c]` images (natural order, after `offset`) of each

@@ -11,12 +11,11 @@ import { finetuneRun } from '../../../src/engine/pipeline/finetuneRun.js';
 import { transferRun } from '../../../src/engine/pipeline/transferRun.js';
 import { readRun } from '../../../src/engine/runs/runStore.js';
 import type { Progress } from '../../../src/engine/util/progress.js';
-import { sharedData } from '../../helpers/shared.js';
-import { retina, retinaSubset } from '../finetune/fixtures.js';
+import { mobilenet025, retina, retinaSubset, smallRunOptions } from '../finetune/fixtures.js';
 
 process.env.FTTL_RUNTIME = 'tfjs';
 
-const h5 = sharedData('keras_mobilenet_0.25_224_notop/mobilenet_2_5_224_tf_no_top.h5');
+const h5 = mobilenet025;
 const skip = retina.skip || h5.skip;
 let dir: string;
 let train: string;
@@ -33,18 +32,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const common = () => ({
-  train,
-  test: testSet,
-  backbone: h5.path,
-  resizeMode: 'stretch' as const,
-  seed: 1,
-  testFraction: 0.3,
-  valFraction: 0.2,
-  runsDir: join(dir, 'runs'),
-  featureCacheDir: join(dir, 'cache'),
-  batchSize: 16,
-});
+const common = () => smallRunOptions(dir, train, testSet);
 
 /** The epoch reports, and a check that every other report carries none. */
 function collect() {

@@ -14,8 +14,7 @@ import { FttlError } from '../../../src/engine/util/errors.js';
 import { Rng } from '../../../src/engine/util/rng.js';
 import { finetuneRun } from '../../../src/engine/pipeline/finetuneRun.js';
 import { initBackend } from '../../../src/engine/backend/selectBackend.js';
-import { sharedData } from '../../helpers/shared.js';
-import { retina, retinaSubset } from '../finetune/fixtures.js';
+import { mobilenet025, retina, retinaSubset, smallRunOptions } from '../finetune/fixtures.js';
 import { randomiseWeights } from '../inference/helpers.js';
 import { mobilenetLike, stridesAndSkips } from './models.js';
 
@@ -110,23 +109,10 @@ test("'auto' trains on onnxruntime, falls back to tfjs naming the layer it canno
   model.dispose();
 });
 
-const h5 = sharedData('keras_mobilenet_0.25_224_notop/mobilenet_2_5_224_tf_no_top.h5');
-test('a fine-tuning run (real MobileNet v1 α0.25 weights, RetinaMNIST) trains on onnxruntime and says so', { skip: retina.skip || h5.skip }, async () => {
+test('a fine-tuning run (real MobileNet v1 α0.25 weights, RetinaMNIST) trains on onnxruntime and says so', { skip: retina.skip || mobilenet025.skip }, async () => {
   const train = await retinaSubset(dir, 'train', [6, 6, 6, 6, 6]);
   const testSet = await retinaSubset(dir, 'val', [2, 2, 2, 2, 2]);
-  const r = await finetuneRun({
-    train,
-    test: testSet,
-    backbone: h5.path,
-    resizeMode: 'stretch',
-    finetune: { epochs: 3, batchSize: 8, learningRate: 0.02 },
-    seed: 1,
-    testFraction: 0.3,
-    valFraction: 0.2,
-    runsDir: join(dir, 'runs'),
-    featureCacheDir: join(dir, 'cache'),
-    batchSize: 16,
-  });
+  const r = await finetuneRun({ ...smallRunOptions(dir, train, testSet), finetune: { epochs: 3, batchSize: 8, learningRate: 0.02 } });
   assert.equal(r.record.backend.trainer, 'onnxruntime-cpu');
   assert.equal(r.record.backend.trainerNote, undefined);
   assert.equal(r.record.history.length, 3);
