@@ -34,8 +34,11 @@ export interface LbfgsResult<E> {
   reason: StopReason;
 }
 
+/** The objective and its gradient at x; may be computed asynchronously (onnxruntime). */
+export type Objective<E> = (x: Float64Array) => Evaluation<E> | Promise<Evaluation<E>>;
+
 export async function minimizeLbfgs<E>(
-  fg: (x: Float64Array) => Evaluation<E>,
+  fg: Objective<E>,
   x0: Float64Array,
   opts: LbfgsOptions<E>,
 ): Promise<LbfgsResult<E>> {
@@ -48,7 +51,7 @@ export async function minimizeLbfgs<E>(
   const alpha = new Float64Array(m);
 
   let x: Float64Array = Float64Array.from(x0);
-  let at = fg(x);
+  let at = await fg(x);
   if (maxAbs(at.g) <= opts.gtol) return { x, at, iterations: 0, reason: 'gtol' };
 
   const d = new Float64Array(n);
@@ -78,13 +81,13 @@ export async function minimizeLbfgs<E>(
       firstStep = 1 / Math.sqrt(dot(d, d));
     }
 
-    let found = lineSearch(fg, x, at, d, firstStep, opts.maxLineSearch ?? 20);
+    let found = await lineSearch(fg, x, at, d, firstStep, opts.maxLineSearch ?? 20);
     if (!found && S.length > 0) {
       // The quasi-Newton direction failed; forget the memory and try plain descent once.
       S.length = Y.length = rho.length = 0;
       d.set(at.g);
       scale(d, -1);
-      found = lineSearch(fg, x, at, d, 1 / Math.sqrt(dot(d, d)), opts.maxLineSearch ?? 20);
+      found = await lineSearch(fg, x, at, d, 1 / Math.sqrt(dot(d, d)), opts.maxLineSearch ?? 20);
     }
     if (!found) return { x, at, iterations: it - 1, reason: 'lineSearch' };
 
@@ -124,20 +127,20 @@ const C1 = 1e-3;
 const C2 = 0.9;
 
 /** Nocedal & Wright alg. 3.5/3.6: bracket a step satisfying strong Wolfe, then zoom with safeguarded cubics. */
-function lineSearch<E>(
-  fg: (x: Float64Array) => Evaluation<E>,
+async function lineSearch<E>(
+  fg: Objective<E>,
   x0: Float64Array,
   at0: Evaluation<E>,
   d: Float64Array,
   firstStep: number,
   maxEvals: number,
-): { x: Float64Array; at: Evaluation<E> } | null {
+): Promise<{ x: Float64Array; at: Evaluation<E> } | null> {
   const slope0 = dot(at0.g, d);
   const origin: Point<E> = { step: 0, x: x0, at: at0, slope: slope0 };
-  const evalAt = (step: number): Point<E> => {
+  const evalAt = async (step: number): Promise<Point<E>> => {
     const x = Float64Array.from(x0);
     axpy(step, d, x);
-    const at = fg(x);
+    const at = await fg(x);
     return { step, x, at, slope: dot(at.g, d) };
   };
   const armijo = (p: Point<E>) => p.at.f <= at0.f + C1 * p.step * slope0;
@@ -150,7 +153,7 @@ function lineSearch<E>(
   let hi: Point<E>;
   for (;;) {
     if (evals++ >= maxEvals) return null;
-    const p = evalAt(step);
+    const p = await evalAt(step);
     if (!Number.isFinite(p.at.f) || !armijo(p) || (prev !== origin && p.at.f >= prev.at.f)) {
       [lo, hi] = [prev, p];
       break;
@@ -170,7 +173,7 @@ function lineSearch<E>(
     let t = Number.isFinite(hi.at.f) ? cubicMin(lo, hi) : NaN;
     const margin = 0.1 * (b - a);
     if (!(t >= a + margin && t <= b - margin)) t = 0.5 * (a + b);
-    const p = evalAt(t);
+    const p = await evalAt(t);
     if (!Number.isFinite(p.at.f) || !armijo(p) || p.at.f >= lo.at.f) {
       hi = p;
     } else {

@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { throwIfCancelled } from '../util/errors.js';
+import { runtimePreference } from '../inference/createRunner.js';
+import { FttlError, throwIfCancelled } from '../util/errors.js';
 import { sampleWeights } from './data.js';
 import { minimizeLbfgs } from './lbfgs.js';
 import { logisticObjective, logisticProba } from './logisticObjective.js';
+import { logisticObjectiveOrt } from './logisticObjectiveOrt.js';
 import { probaMetrics } from './metrics.js';
 import type { EpochRecord, TrainArgs, TrainedHead } from './types.js';
 
@@ -16,7 +18,7 @@ export async function trainLr({ x, y, numClasses: K, val, config, onEpoch, signa
   // With two classes sklearn fits one binomial vector v under 0.5/C ||v||^2. The softmax optimum is
   // symmetric (w1 = -w0 = v/2), whose penalty 0.5/C' * ||v||^2 / 2 matches that when C' = C / 2.
   const C = K === 2 ? config.C / 2 : config.C;
-  const objective = logisticObjective(x, y, K, sw, C);
+  const { objective, trainer, note, dispose } = await lrObjective(x, y, K, sw, C);
 
   let clock = performance.now();
   const history: EpochRecord[] = [];
@@ -43,7 +45,7 @@ export async function trainLr({ x, y, numClasses: K, val, config, onEpoch, signa
       history.push(rec);
       onEpoch?.(rec);
     },
-  });
+  }).finally(dispose);
 
   // Dense kernel is [dim, K]; the solver's layout is class-major [K, dim].
   const w = result.x;
@@ -55,5 +57,23 @@ export async function trainLr({ x, y, numClasses: K, val, config, onEpoch, signa
     ],
   });
   tf.tidy(() => model.setWeights([tf.tensor2d(kernel, [dim, K]), tf.tensor1d(Float32Array.from(w.subarray(K * dim)))]));
-  return { config, model, numClasses: K, dim, history, bestEpoch: null, stoppedEarly: false };
+  return { config, model, numClasses: K, dim, history, bestEpoch: null, stoppedEarly: false, trainer, ...(note ? { trainerNote: note } : {}) };
+}
+
+/**
+ * The objective's evaluator: onnxruntime (float64 matrix products, threaded) unless tfjs-node is the
+ * backend or FTTL_RUNTIME=tfjs; JavaScript when onnxruntime cannot run ('onnx' makes that an error).
+ */
+async function lrObjective(x: TrainArgs['x'], y: Int32Array, K: number, sw: Float64Array, C: number) {
+  const js = { objective: logisticObjective(x, y, K, sw, C), trainer: 'javascript', dispose: () => undefined };
+  const preference = runtimePreference(undefined);
+  if (preference === 'tfjs' || (preference === 'auto' && tf.getBackend() === 'tensorflow')) return { ...js, note: undefined };
+  try {
+    const objective = await logisticObjectiveOrt(x, y, K, sw, C);
+    return { objective, trainer: 'onnxruntime-cpu', note: undefined, dispose: objective.dispose };
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0] ?? String(err);
+    if (preference === 'onnx') throw new FttlError('internal', `onnxruntime cannot fit the logistic regression: ${reason}`, { cause: err });
+    return { ...js, note: reason };
+  }
 }

@@ -50,7 +50,7 @@ export interface TrainedHead {
   /** Epoch (from 1) whose weights the model holds when validation data chose them; null otherwise. */
   bestEpoch: number | null;
   stoppedEarly: boolean;
-  /** Who ran the training steps (MLPs: 'onnxruntime-cpu', 'tfjs-wasm', …; absent for L-BFGS). */
+  /** Who ran the training steps (MLPs: 'onnxruntime-cpu', 'tfjs-wasm', …; LR's objective: 'onnxruntime-cpu' or 'javascript'). */
   trainer?: string;
   /** Why onnxruntime did not train it, when it was tried and could not. */
   trainerNote?: string;

@@ -25,7 +25,7 @@ import { ProtoWriter } from './protobuf.js';
  * TensorShapeProto:    dim=1 (repeated Dimension)
  * Dimension:           dim_value=1 (int64) | dim_param=2 (string), denotation=3
  */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
