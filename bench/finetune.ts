@@ -102,6 +102,8 @@ for (const source of backbones) {
       batchSize,
       imagesPerSecond: ips.map((x) => Math.round(x * 100) / 100),
       steadyImagesPerSecond: Math.round(mean * 100) / 100,
+      // The name for the same figure (training images/s, epochs after the first).
+      imgPerSec: Math.round(mean * 100) / 100,
       // The process's peak so far: run one backbone per process (bench/run.ts does) for its own figure.
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
       tensorsPerEpoch,

@@ -1,7 +1,7 @@
 // FTTL's benchmark (a script, not a test): `npm run bench` prints a table, `npm run bench -- --json`
 // prints ONE JSON object:
 //   {"backend", "threads", "extract": {"<backbone>": {"imgPerSec", "peakRssMB", "runtime", …, "tfjsWasm": {…}, "pytorch"?: {…}}},
-//    "finetune": {"<backbone>": {…bench/finetune.ts's line, "pytorch"?: {…}, "vsPytorch"?}}, "pipeline": {"seconds", …}, "seedTable": {"images", "backbone", "seconds": {…}, "cachedHeadsSeconds", "targets", …}}
+//    "finetune": {"<backbone>": {"imgPerSec", "peakRssMB", "trainer", …bench/finetune.ts's line, "pytorch"?: {…}, "vsPytorch"?}}, "pipeline": {"seconds", …}, "seedTable": {"images", "backbone", "seconds": {…}, "cachedHeadsSeconds", "targets", …}}
 // Every measurement runs in its own process (bench/child.ts) so its peak RSS and thread pools are its
 // own. Images: deterministic 1000 px JPEGs (bench/images.ts). Weights: seeded random (`:random`),
 // which time exactly like pretrained ones. `imgPerSec` is the extraction path end to end (JPEG
@@ -227,7 +227,8 @@ async function main() {
         continue;
       }
       if (python) await finetunePeer(python, l);
-      finetune[String(l.backbone ?? source)] = l;
+      // Keyed like `extract` (vgg16, mobilenet_v1_0.75, …) where the backbone has such a name.
+      finetune[String(l.key ?? l.backbone ?? source)] = l;
     }
   }
 
