@@ -38,9 +38,10 @@ export function registerDemo(program: Command): void {
         signal: ctx.signal,
       });
       const first = runs[0]!.record;
+      const trainers = [...new Set(runs.map((r) => r.record.backend.trainer).filter((t): t is string => t !== undefined))];
       const text = [
         '',
-        `Data: ${data}${opts.data ? '' : ' (synthetic)'} — ${first.dataset.classes.length} classes; backbone ${first.config.backboneName}; backend ${first.backend.name}, features by ${first.backend.runtime}`,
+        `Data: ${data}${opts.data ? '' : ' (synthetic)'} — ${first.dataset.classes.length} classes; backbone ${first.config.backboneName}; backend ${first.backend.name}, features by ${first.backend.runtime}${trainers.length ? `, heads trained by ${trainers.join(' / ')}` : ''}`,
         '',
         formatComparison(rows),
       ].join('\n');
