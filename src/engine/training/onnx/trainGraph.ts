@@ -15,7 +15,9 @@ import { attr, DataType, encodeModel, type ValueInfoProto } from '../../inferenc
  *   `p<i>` (in `model.weights` order, Keras shapes); outputs `loss` — Σ wᵢ·CE(yᵢ, pᵢ) with the
  *   probabilities clipped to [ε, 1−ε] as FTTL's tfjs step computes it —, `probs`, the gradient
  *   `grad_p<i>` of every trainable weight and the updated moving statistics `new_p<i>` of the
- *   BatchNorm layers that train on batch statistics.
+ *   BatchNorm layers that train on batch statistics. With an optimiser (what training uses) the
+ *   graph also takes its slots and applies its update: trainable weights come out as `new_p<i>`
+ *   and slots as `new_slot_…`, ready to be fed to the next step, instead of gradients.
  * - **predict**: `x` and the weights → `probs`, in inference mode (moving statistics, no dropout).
  *
  * Weights are graph inputs, not initialisers, so one graph serves every step of a run. The reverse
@@ -25,8 +27,8 @@ import { attr, DataType, encodeModel, type ValueInfoProto } from '../../inferenc
  *
  * Layers: Conv2D, DepthwiseConv2D (multiplier 1), Dense (on vectors), BatchNormalization (channel
  * axis), Activation / ReLU (linear, relu, relu6, sigmoid, tanh, softmax on vectors), MaxPooling2D,
- * AveragePooling-free global average pooling, Flatten, Dropout, ZeroPadding2D, Add. Anything else
- * throws UnsupportedModelError naming the layer (callers then train on tfjs).
+ * GlobalAveragePooling2D, Flatten, Dropout, ZeroPadding2D, Add. Anything else throws
+ * UnsupportedModelError naming the layer (callers then train on tfjs).
  */
 export interface TrainGraphOptions {
   /** Whether a BatchNormalization layer normalises with batch statistics while training. */
@@ -138,7 +140,6 @@ class Builder {
   private readonly grads = new Map<string, string[]>();
   private readonly paramGrads = new Map<number, string[]>();
   private readonly weightIndex = new Map<number, number>();
-  readonly stateOutputs = new Map<number, string>();
   readonly dropout: DropoutInput[] = [];
   gradientOrder: number[] = [];
   stateOrder: number[] = [];
@@ -410,7 +411,6 @@ class Builder {
         const delta = this.op('Mul', [this.op('Sub', [p.input, flat], {}, `${n}_diff`), this.scalar(1 - momentum)], {}, `${n}_delta`);
         const out = this.g.reserve(stateOutput(p.index));
         this.g.op('Sub', [p.input, delta], {}, out, out);
-        this.stateOutputs.set(p.index, out);
         this.stateOrder.push(p.index);
         this.outputs.push({ name: out, elemType: DataType.FLOAT, shape: [C] });
       }
